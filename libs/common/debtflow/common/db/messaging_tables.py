@@ -1,0 +1,75 @@
+"""The outbox and inbox tables every service keeps in its own database, beside its domain tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, text
+
+from debtflow.common.db.types import UTCDateTime
+
+_ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only auto-increments INTEGER PRIMARY KEY
+
+
+@dataclass(frozen=True)
+class MessagingTables:
+    outbox: Table
+    inbox: Table
+
+
+def _outbox_columns() -> list[Any]:
+    return [
+        Column("id", _ID, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(128), nullable=False),
+        Column("topic", String(255), nullable=False),
+        Column("message_key", String(255), nullable=False),
+        Column("envelope", Text, nullable=False),
+        Column("occurred_at", UTCDateTime, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("published_at", UTCDateTime, nullable=True),
+        Column("publish_attempts", Integer, nullable=False, server_default=text("0")),
+        Column("last_error", Text, nullable=True),
+    ]
+
+
+def _inbox_columns() -> list[Any]:
+    return [
+        Column("consumer", String(128), primary_key=True),
+        Column("event_id", String(64), primary_key=True),
+        Column("event_type", String(128), nullable=False),
+        Column("received_at", UTCDateTime, nullable=False),
+    ]
+
+
+def _pending_index() -> dict[str, Any]:
+    # Partial index: the relay's "unpublished rows in id order" query stays fast however much is retained.
+    return {
+        "postgresql_where": text("published_at IS NULL"),
+        "sqlite_where": text("published_at IS NULL"),
+    }
+
+
+def add_messaging_tables(metadata: MetaData) -> MessagingTables:
+    """Declare `outbox` and `inbox` in a service's metadata."""
+    outbox = Table("outbox", metadata, *_outbox_columns())
+    Index("ix_outbox_pending", outbox.c.id, **_pending_index())
+    Index("ix_outbox_occurred_at", outbox.c.occurred_at)  # replay selects by time range
+    inbox = Table("inbox", metadata, *_inbox_columns())
+    return MessagingTables(outbox=outbox, inbox=inbox)
+
+
+def create_messaging_tables(op: Any) -> None:
+    """Alembic operations creating both tables; every service's first migration calls this."""
+    op.create_table("outbox", *_outbox_columns())
+    op.create_index("ix_outbox_pending", "outbox", ["id"], **_pending_index())
+    op.create_index("ix_outbox_occurred_at", "outbox", ["occurred_at"])
+    op.create_table("inbox", *_inbox_columns())
+
+
+def drop_messaging_tables(op: Any) -> None:
+    op.drop_table("inbox")
+    op.drop_index("ix_outbox_occurred_at", table_name="outbox")
+    op.drop_index("ix_outbox_pending", table_name="outbox")
+    op.drop_table("outbox")

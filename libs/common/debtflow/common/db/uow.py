@@ -1,0 +1,128 @@
+"""Unit of work: one transaction holding the domain rows, the outbox rows and (for consumers) the inbox row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from debtflow.common.clock import utcnow
+from debtflow.common.db.messaging_tables import MessagingTables
+from debtflow.common.events import CloudEvent, EventPayload, events_topic
+from debtflow.common.logging import correlation_id_var
+
+
+class UnitOfWork:
+    """Open with `async with`; commits on normal exit, rolls back on an exception. Services never commit."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        *,
+        service: str,
+        topic_prefix: str,
+        correlation_id: str | None,
+        causation_id: str | None,
+        on_commit: Callable[[], None] | None,
+    ) -> None:
+        self._sessions = sessions
+        self.tables = tables
+        self.service = service
+        self._topic = events_topic(service, topic_prefix)
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+        self._on_commit = on_commit
+        self.emitted: list[CloudEvent[EventPayload]] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._session
+
+    def emit(self, payload: EventPayload) -> CloudEvent[EventPayload]:
+        """Queue an event; it is written to the outbox in this transaction and published after commit."""
+        if payload.producer != self.service:
+            raise ValueError(f"{self.service} cannot emit {payload.event_type}, which belongs to {payload.producer}")
+        envelope = CloudEvent.new(
+            payload,
+            source_service=self.service,
+            correlation_id=self.correlation_id,
+            causation_id=self.causation_id,
+        )
+        self.emitted.append(envelope)
+        return envelope
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._sessions()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        committed = False
+        try:
+            if exc_type is None:
+                await self._write_outbox()
+                await self.session.commit()
+                committed = True
+            else:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+            self._session = None
+        if committed and self.emitted and self._on_commit is not None:
+            self._on_commit()
+
+    async def _write_outbox(self) -> None:
+        if not self.emitted:
+            return
+        now = utcnow()
+        await self.session.execute(
+            insert(self.tables.outbox),
+            [
+                {
+                    "event_id": envelope.id,
+                    "event_type": envelope.type,
+                    "topic": self._topic,
+                    "message_key": envelope.subject,
+                    "envelope": envelope.to_json(),
+                    "occurred_at": envelope.time,
+                    "created_at": now,
+                }
+                for envelope in self.emitted
+            ],
+        )
+
+
+class UnitOfWorkFactory:
+    """Makes units of work for one service; wakes the relay after every commit that emitted events."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        *,
+        service: str,
+        topic_prefix: str = "",
+    ) -> None:
+        self.sessions = sessions
+        self.tables = tables
+        self.service = service
+        self.topic_prefix = topic_prefix
+        self.on_commit: Callable[[], None] | None = None
+
+    def __call__(self, *, correlation_id: str | None = None, causation_id: str | None = None) -> UnitOfWork:
+        return UnitOfWork(
+            self.sessions,
+            self.tables,
+            service=self.service,
+            topic_prefix=self.topic_prefix,
+            correlation_id=correlation_id or correlation_id_var.get(),
+            causation_id=causation_id,
+            on_commit=self.on_commit,
+        )

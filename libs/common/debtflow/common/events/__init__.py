@@ -1,0 +1,29 @@
+"""Debt-lifecycle event schemas, one module per producing service, all registered by CloudEvents type."""
+
+from debtflow.common.events.base import EventPayload, EventRegistry, UnknownEventType, event, registry
+from debtflow.common.events.classification import DebtClassified, FiveTierClass
+from debtflow.common.events.collections import DebtEscalatedToLegal, ScheduledAction, StrategyAssigned
+from debtflow.common.events.envelope import CloudEvent, UndecodableEvent, decode_event
+from debtflow.common.events.intake import DebtRegistered
+from debtflow.common.events.legal import LegalCaseOpened
+from debtflow.common.events.topics import dead_letter_topic, events_topic
+
+__all__ = [
+    "CloudEvent",
+    "DebtClassified",
+    "DebtEscalatedToLegal",
+    "DebtRegistered",
+    "EventPayload",
+    "EventRegistry",
+    "FiveTierClass",
+    "LegalCaseOpened",
+    "ScheduledAction",
+    "StrategyAssigned",
+    "UndecodableEvent",
+    "UnknownEventType",
+    "dead_letter_topic",
+    "decode_event",
+    "event",
+    "events_topic",
+    "registry",
+]

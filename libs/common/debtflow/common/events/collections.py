@@ -1,0 +1,47 @@
+"""Events produced by collections: strategies, actions and escalations."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from debtflow.common.events.base import EventPayload, event
+from debtflow.common.events.classification import DpdBucket
+from debtflow.common.events.intake import ExternalRef
+
+ContactChannel = Literal["sms", "call", "email", "letter", "field_visit", "agency"]
+
+
+class ScheduledAction(BaseModel):
+    """The next collection action a strategy plans for a debt."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channel: ContactChannel
+    scheduled_for: AwareDatetime
+
+
+@event("debtflow.collection.strategy_assigned.v1", producer="collections")
+class StrategyAssigned(EventPayload):
+    """A debt's collection case got a (new) strategy and its first action was scheduled."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    strategy_code: str = Field(min_length=1, max_length=64)
+    previous_strategy_code: str | None = None
+    dpd_bucket: DpdBucket
+    first_action: ScheduledAction
+    assigned_at: AwareDatetime
+
+
+@event("debtflow.debt.escalated_to_legal.v1", producer="collections")
+class DebtEscalatedToLegal(EventPayload):
+    """Collections handed a debt to legal (the legal service opens a case)."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    reason_code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+    escalated_by: str = Field(min_length=1, max_length=128)
+    escalated_at: AwareDatetime

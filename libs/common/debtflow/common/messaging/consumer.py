@@ -1,0 +1,235 @@
+"""Event consumer: inbox de-duplication in the handler's transaction, commit after the DB, bounded retries, DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from debtflow.common.clock import utcnow
+from debtflow.common.db.uow import UnitOfWork, UnitOfWorkFactory
+from debtflow.common.events import CloudEvent, EventPayload, UndecodableEvent, decode_event
+from debtflow.common.events.topics import dead_letter_topic, events_topic
+from debtflow.common.logging import correlation_id_var, get_logger
+from debtflow.common.messaging.bus import Bus, BusConsumer, BusUnavailable, CommitRejected, OutgoingRecord, ReceivedRecord
+from debtflow.common.metrics import ServiceMetrics
+
+log = get_logger(__name__)
+
+Handler = Callable[[UnitOfWork, CloudEvent[Any]], Awaitable[None]]
+Handlers = Mapping[type[EventPayload], Handler]
+
+# Failures of the infrastructure, not of the event: waited out without limit, never dead-lettered.
+_TRANSIENT = (BusUnavailable, OSError, ConnectionError)
+
+
+class EventConsumer:
+    """Runs one consumer-group member for a service and dispatches records to its handlers."""
+
+    def __init__(
+        self,
+        *,
+        bus: Bus,
+        uow_factory: UnitOfWorkFactory,
+        handlers: Handlers,
+        group_id: str,
+        topic_prefix: str = "",
+        max_attempts: int = 5,
+        retry_backoff: float = 0.2,
+        max_backoff: float = 30.0,
+        poll_max_records: int = 200,
+        metrics: ServiceMetrics | None = None,
+    ) -> None:
+        self.bus = bus
+        self.uow_factory = uow_factory
+        self.handlers = {model.event_type: handler for model, handler in handlers.items()}
+        self.group_id = group_id
+        self.topics = sorted({events_topic(model.producer, topic_prefix) for model in handlers})
+        self.max_attempts = max_attempts
+        self.retry_backoff = retry_backoff
+        self.max_backoff = max_backoff
+        self.poll_max_records = poll_max_records
+        self.metrics = metrics
+        self.state = "starting"
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        backoff = self.retry_backoff or 0.1
+        while not stopping.is_set():
+            member = self.bus.consumer(group_id=self.group_id, topics=self.topics)
+            try:
+                await self.bus.ensure_topics([*self.topics, *map(dead_letter_topic, self.topics)])
+                await member.start()
+                self.state = "consuming"
+                backoff = self.retry_backoff or 0.1
+                await self._consume(member, stopping)
+            except _TRANSIENT as error:
+                self.state = "reconnecting"
+                self._count_bus_error()
+                log.warning("consumer lost the bus; reconnecting", error=repr(error)[:500], retry_in=backoff)
+                await _sleep_unless(stopping, backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+            finally:
+                await member.stop()
+        self.state = "stopped"
+
+    async def _consume(self, member: BusConsumer, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            records = await member.poll(timeout=0.5, max_records=self.poll_max_records)
+            if not records:
+                continue
+            handled: dict[tuple[str, int], int] = {}
+            for record in records:
+                if stopping.is_set():
+                    break  # uncommitted records come back to whoever owns the partition next
+                await self.process(record, stopping)
+                handled[(record.topic, record.partition)] = record.offset
+            try:
+                await member.commit(handled)
+            except CommitRejected as error:
+                # The partitions moved on; the new owner re-reads them and the inbox skips what we did.
+                log.info("offset commit rejected after a rebalance", error=str(error)[:300])
+
+    # -- one record -------------------------------------------------------------------------------
+
+    async def process(self, record: ReceivedRecord, stopping: asyncio.Event | None = None) -> str:
+        """Handle one record to a final outcome: handled, duplicate, ignored or dead_lettered."""
+        event_type = record.header("ce_type")
+        if event_type is not None and event_type not in self.handlers:
+            return self._count(event_type, "ignored")
+        try:
+            event = decode_event(record.value)
+        except UndecodableEvent as error:
+            await self._dead_letter(record, error, attempts=1, stopping=stopping)
+            return self._count(event_type or "unknown", "dead_lettered")
+        if event.type not in self.handlers:
+            return self._count(event.type, "ignored")
+        return await self._handle_with_retries(record, event, stopping)
+
+    async def _handle_with_retries(
+        self, record: ReceivedRecord, event: CloudEvent[Any], stopping: asyncio.Event | None
+    ) -> str:
+        attempt = 0
+        transient_wait = self.retry_backoff or 0.1
+        while True:
+            attempt += 1
+            try:
+                outcome = await self._handle_once(event)
+                return self._count(event.type, outcome)
+            except (*_TRANSIENT, DBAPIError) as error:
+                if isinstance(error, DBAPIError) and not _is_connection_problem(error):
+                    failure: BaseException = error
+                else:
+                    # Database or network down: keep the record, wait, try again; no attempt is used up.
+                    attempt -= 1
+                    log.warning("handler hit an infrastructure error; waiting", event_id=event.id,
+                                error=repr(error)[:300], retry_in=transient_wait)
+                    if stopping is not None and stopping.is_set():
+                        raise
+                    await asyncio.sleep(transient_wait)
+                    transient_wait = min(transient_wait * 2, self.max_backoff)
+                    continue
+            except Exception as error:  # noqa: BLE001 - any handler failure counts as an attempt
+                failure = error
+            if attempt >= self.max_attempts:
+                log.error("event failed every attempt; dead-lettering", event_id=event.id, event_type=event.type,
+                          attempts=attempt, error=repr(failure)[:500])
+                await self._dead_letter(record, failure, attempts=attempt, stopping=stopping)
+                return self._count(event.type, "dead_lettered")
+            self._count(event.type, "retried")
+            await asyncio.sleep(min(self.retry_backoff * 2 ** (attempt - 1), self.max_backoff))
+
+    async def _handle_once(self, event: CloudEvent[Any]) -> str:
+        token = correlation_id_var.set(event.correlationid)
+        try:
+            async with self.uow_factory(correlation_id=event.correlationid, causation_id=event.id) as uow:
+                if not await _record_first_delivery(uow, self.group_id, event):
+                    return "duplicate"
+                await self.handlers[event.type](uow, event)
+            return "handled"
+        except IntegrityError:
+            # A concurrent delivery of the same event won the inbox insert: that is a duplicate, not a failure.
+            async with self.uow_factory() as uow:
+                if await _already_received(uow, self.group_id, event.id):
+                    return "duplicate"
+            raise
+        finally:
+            correlation_id_var.reset(token)
+
+    async def _dead_letter(
+        self, record: ReceivedRecord, error: BaseException, *, attempts: int, stopping: asyncio.Event | None
+    ) -> None:
+        """Publish the original record, with the failure in headers, to `<topic>.dlq`; retry until acknowledged."""
+        failure_headers = {
+            "dlq_error_type": type(error).__name__,
+            "dlq_error_message": str(error)[:1000],
+            "dlq_consumer_group": self.group_id,
+            "dlq_original_topic": record.topic,
+            "dlq_original_partition": str(record.partition),
+            "dlq_original_offset": str(record.offset),
+            "dlq_attempts": str(attempts),
+            "dlq_failed_at": utcnow().isoformat(),
+        }
+        dead_letter = OutgoingRecord(
+            topic=dead_letter_topic(record.topic),
+            key=record.key or b"",
+            value=record.value,
+            headers=(*record.headers, *((name, value.encode()) for name, value in failure_headers.items())),
+        )
+        wait = self.retry_backoff or 0.1
+        while True:
+            [result] = await self.bus.publish([dead_letter])
+            if result is None:
+                return
+            log.warning("dead-letter publish failed; retrying", error=repr(result)[:300])
+            if stopping is not None and stopping.is_set():
+                raise BusUnavailable("stopping before the dead letter was acknowledged")
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, self.max_backoff)
+
+    def _count(self, event_type: str, outcome: str) -> str:
+        if self.metrics is not None:
+            self.metrics.events_consumed.labels(type=event_type, outcome=outcome).inc()
+        return outcome
+
+    def _count_bus_error(self) -> None:
+        if self.metrics is not None:
+            self.metrics.consumer_errors.inc()
+
+
+async def _record_first_delivery(uow: UnitOfWork, consumer: str, event: CloudEvent[Any]) -> bool:
+    """Write the inbox row; False if this consumer already handled the event (nothing else is done)."""
+    if await _already_received(uow, consumer, event.id):
+        return False
+    await uow.session.execute(
+        insert(uow.tables.inbox).values(
+            consumer=consumer, event_id=event.id, event_type=event.type, received_at=utcnow()
+        )
+    )
+    return True
+
+
+async def _already_received(uow: UnitOfWork, consumer: str, event_id: str) -> bool:
+    inbox = uow.tables.inbox
+    found = await uow.session.scalar(
+        select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id == event_id)
+    )
+    return found is not None
+
+
+def _is_connection_problem(error: DBAPIError) -> bool:
+    if error.connection_invalidated:
+        return True
+    message = str(error.orig).lower() if error.orig is not None else ""
+    return any(hint in message for hint in ("database is locked", "connection", "could not connect", "timeout"))
+
+
+async def _sleep_unless(stopping: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stopping.wait(), seconds)
+    except TimeoutError:
+        pass

@@ -1,0 +1,235 @@
+"""Kafka bus over aiokafka: `acks=all` publishing, manual offset commits, topic creation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.client import AIOKafkaClient
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+
+from debtflow.common.logging import get_logger
+from debtflow.common.messaging.bus import (
+    Bus,
+    BusConsumer,
+    BusUnavailable,
+    CommitRejected,
+    OutgoingRecord,
+    ReceivedRecord,
+)
+
+log = get_logger(__name__)
+_TOPIC_ALREADY_EXISTS = 36
+
+
+@dataclass(frozen=True)
+class KafkaOptions:
+    """Connection and tuning options shared by producer, consumers and admin client."""
+
+    bootstrap_servers: str
+    client_id: str = "debtflow"
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+    request_timeout_ms: int = 15000
+    session_timeout_ms: int = 10000
+    heartbeat_interval_ms: int = 1000
+    rebalance_timeout_ms: int = 5000
+
+    def connection(self) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "client_id": self.client_id,
+            "security_protocol": self.security_protocol,
+            "request_timeout_ms": self.request_timeout_ms,
+        }
+        if self.sasl_mechanism:
+            options |= {
+                "sasl_mechanism": self.sasl_mechanism,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password,
+            }
+        return options
+
+
+class KafkaBus(Bus):
+    """Kafka backend. The producer starts lazily so a service can start while the broker is down."""
+
+    def __init__(self, options: KafkaOptions, *, partitions: int = 4) -> None:
+        self.options = options
+        self.partitions = partitions
+        self._producer: AIOKafkaProducer | None = None
+        self._probe: AIOKafkaClient | None = None
+        self._known_topics: set[str] = set()
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        return None  # connections open on first use; see _ensure_producer
+
+    async def stop(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            await probe.close()
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                # No idempotence: Tansu cannot run the idempotent producer; the inbox de-duplicates instead.
+                producer = AIOKafkaProducer(
+                    **self.options.connection(), acks="all", enable_idempotence=False, linger_ms=2
+                )
+                try:
+                    await producer.start()
+                except (KafkaError, OSError) as error:
+                    await producer.stop()
+                    raise BusUnavailable(f"cannot connect to Kafka: {error!r}") from error
+                self._producer = producer
+            return self._producer
+
+    async def _reset_producer(self) -> None:
+        async with self._lock:
+            producer, self._producer = self._producer, None
+            self._known_topics.clear()  # a restarted broker may have lost its topics
+        if producer is not None:
+            await producer.stop()
+
+    async def ensure_topics(self, topics: Sequence[str]) -> None:
+        missing = [topic for topic in dict.fromkeys(topics) if topic not in self._known_topics]
+        if not missing:
+            return
+        admin = AIOKafkaAdminClient(**self.options.connection())
+        try:
+            await admin.start()
+            response = await admin.create_topics(
+                [NewTopic(topic, num_partitions=self.partitions, replication_factor=1) for topic in missing]
+            )
+        except (KafkaError, OSError) as error:
+            raise BusUnavailable(f"cannot create topics: {error!r}") from error
+        finally:
+            await admin.close()
+        for topic, error_code, *_ in response.topic_errors:
+            if error_code not in (0, _TOPIC_ALREADY_EXISTS):
+                raise BusUnavailable(f"creating topic {topic} failed with Kafka error {error_code}")
+        self._known_topics.update(missing)
+
+    async def publish(self, records: Sequence[OutgoingRecord]) -> list[BaseException | None]:
+        if not records:
+            return []
+        try:
+            await self.ensure_topics([record.topic for record in records])
+            producer = await self._ensure_producer()
+        except BusUnavailable as error:
+            return [error] * len(records)
+        deliveries: list[asyncio.Future[Any] | BaseException] = []
+        for record in records:
+            try:
+                deliveries.append(
+                    await producer.send(record.topic, record.value, key=record.key, headers=list(record.headers))
+                )
+            except (KafkaError, OSError) as error:
+                deliveries.append(error)
+        results: list[BaseException | None] = []
+        for delivery in deliveries:
+            if isinstance(delivery, BaseException):
+                results.append(delivery)
+                continue
+            try:
+                await delivery
+                results.append(None)
+            except (KafkaError, OSError) as error:
+                results.append(error)
+        if any(results):
+            await self._reset_producer()
+        return results
+
+    def consumer(self, *, group_id: str, topics: Sequence[str]) -> BusConsumer:
+        return KafkaConsumer(self, group_id=group_id, topics=topics)
+
+    async def check(self) -> None:
+        try:
+            if self._probe is None:
+                self._probe = AIOKafkaClient(**self.options.connection())
+                await asyncio.wait_for(self._probe.bootstrap(), 3)
+            await asyncio.wait_for(self._probe.fetch_all_metadata(), 3)
+        except (KafkaError, OSError, TimeoutError) as error:
+            probe, self._probe = self._probe, None
+            if probe is not None:
+                await probe.close()
+            raise BusUnavailable(f"Kafka unreachable: {error!r}") from error
+
+
+class KafkaConsumer(BusConsumer):
+    """A consumer-group member with auto-commit off; positions start at the earliest uncommitted record."""
+
+    def __init__(self, bus: KafkaBus, *, group_id: str, topics: Sequence[str]) -> None:
+        self.bus = bus
+        self.group_id = group_id
+        self.topics = list(topics)
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        options = self.bus.options
+        await self.bus.ensure_topics(self.topics)
+        # "earliest": Tansu mis-reports end offsets, and a new group must not skip events published before it.
+        consumer = AIOKafkaConsumer(
+            *self.topics,
+            **options.connection(),
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=options.session_timeout_ms,
+            heartbeat_interval_ms=options.heartbeat_interval_ms,
+            rebalance_timeout_ms=options.rebalance_timeout_ms,
+            metadata_max_age_ms=30000,
+        )
+        try:
+            await consumer.start()
+        except (KafkaError, OSError) as error:
+            await consumer.stop()
+            raise BusUnavailable(f"cannot join consumer group {self.group_id}: {error!r}") from error
+        self._consumer = consumer
+
+    async def stop(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            await consumer.stop()
+
+    async def poll(self, *, timeout: float, max_records: int) -> list[ReceivedRecord]:
+        assert self._consumer is not None, "start() the consumer first"
+        try:
+            batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
+        except (KafkaError, OSError) as error:
+            raise BusUnavailable(f"poll failed: {error!r}") from error
+        records: list[ReceivedRecord] = []
+        for topic_partition in sorted(batches, key=lambda tp: (tp.topic, tp.partition)):
+            for message in batches[topic_partition]:
+                records.append(
+                    ReceivedRecord(
+                        topic=message.topic,
+                        partition=message.partition,
+                        offset=message.offset,
+                        key=message.key,
+                        value=message.value or b"",
+                        headers=tuple((name, value or b"") for name, value in message.headers),
+                    )
+                )
+        return records
+
+    async def commit(self, offsets: dict[tuple[str, int], int]) -> None:
+        assert self._consumer is not None, "start() the consumer first"
+        try:
+            await self._consumer.commit(
+                {TopicPartition(topic, partition): offset + 1 for (topic, partition), offset in offsets.items()}
+            )
+        except (CommitFailedError, IllegalStateError) as error:
+            raise CommitRejected(str(error)) from error
+        except (KafkaError, OSError) as error:
+            raise BusUnavailable(f"commit failed: {error!r}") from error

@@ -1,0 +1,253 @@
+"""Outbox relay: publishes committed events in outbox order with `acks=all`, retries through outages, replays."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from debtflow.common.clock import utcnow
+from debtflow.common.events.envelope import kafka_headers
+from debtflow.common.logging import get_logger
+from debtflow.common.messaging.bus import Bus, BusUnavailable, OutgoingRecord
+from debtflow.common.metrics import ServiceMetrics
+
+log = get_logger(__name__)
+_PURGE_EVERY_SECONDS = 60.0
+_LEASE_RETRY_SECONDS = 5.0
+
+
+class RelayPublishError(RuntimeError):
+    """The broker refused or timed out part of a round; the rest is retried in order."""
+
+
+@dataclass(frozen=True)
+class RelayOptions:
+    batch_size: int = 500
+    poll_interval: float = 0.5
+    max_backoff: float = 30.0
+    retention: timedelta = timedelta(days=7)
+
+
+class _RelayLease:
+    """On PostgreSQL, only the replica holding an advisory lock relays, so outbox order survives scale-out."""
+
+    def __init__(self, engine: AsyncEngine, service: str) -> None:
+        self.engine = engine
+        self.lock_key = f"debtflow-relay:{service}"
+        self._connection: AsyncConnection | None = None
+
+    async def acquire(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True  # SQLite is one process's file: there is no second relay to exclude
+        try:
+            if self._connection is not None:
+                await self._connection.execute(text("SELECT 1"))  # the lock lives as long as this session
+                return True
+            connection = await self.engine.connect()
+            held = await connection.scalar(text("SELECT pg_try_advisory_lock(hashtext(:key))"), {"key": self.lock_key})
+            await connection.commit()
+            if held:
+                self._connection = connection
+                return True
+            await connection.close()
+            return False
+        except DBAPIError:
+            await self.release()
+            return False
+
+    async def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.close()  # closing the session releases the advisory lock
+            except DBAPIError:
+                pass
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox: Table,
+        bus: Bus,
+        service: str,
+        options: RelayOptions,
+        metrics: ServiceMetrics | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.outbox = outbox
+        self.bus = bus
+        self.service = service
+        self.options = options
+        self.metrics = metrics
+        self.state = "starting"
+        self._lease = _RelayLease(engine, service)
+        self._wake = asyncio.Event()
+        self._last_purge = 0.0
+
+    def notify(self) -> None:
+        """Wake the relay now (called after a commit that wrote outbox rows)."""
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """One round: publish up to a batch of unpublished rows in id order; returns how many were acknowledged."""
+        outbox = self.outbox
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(outbox.c.id, outbox.c.topic, outbox.c.message_key, outbox.c.envelope)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self.options.batch_size)
+                )
+            ).all()
+        if not rows:
+            return 0
+        records = [
+            OutgoingRecord(
+                topic=row.topic,
+                key=row.message_key.encode(),
+                value=row.envelope.encode(),
+                headers=kafka_headers(json.loads(row.envelope)),
+            )
+            for row in rows
+        ]
+        results = await self.bus.publish(records)
+        # Only the unbroken run of acknowledged rows counts as published: a row after a failure is sent
+        # again with the failed one, so a key's events never overtake each other on the next round.
+        acknowledged = next((index for index, error in enumerate(results) if error is not None), len(results))
+        await self._mark_published([row.id for row in rows[:acknowledged]])
+        if self.metrics is not None:
+            self.metrics.outbox_published.inc(acknowledged)
+        if acknowledged < len(rows):
+            error = results[acknowledged]
+            await self._record_failure(rows[acknowledged].id, repr(error))
+            raise RelayPublishError(f"published {acknowledged} of {len(rows)}: {error!r}")
+        return acknowledged
+
+    async def _mark_published(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(self.outbox)
+                .where(self.outbox.c.id.in_(ids))
+                .values(published_at=utcnow(), publish_attempts=self.outbox.c.publish_attempts + 1, last_error=None)
+            )
+
+    async def _record_failure(self, row_id: int, error: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(self.outbox)
+                .where(self.outbox.c.id == row_id)
+                .values(publish_attempts=self.outbox.c.publish_attempts + 1, last_error=error[:2000])
+            )
+
+    async def purge_expired(self, now: datetime | None = None) -> int:
+        """Delete published rows older than the retention window; unpublished rows are never deleted."""
+        cutoff = (now or utcnow()) - self.options.retention
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                delete(self.outbox).where(self.outbox.c.published_at.is_not(None), self.outbox.c.published_at < cutoff)
+            )
+        return int(result.rowcount or 0)
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Relay until `stopping` is set. Broker or database outages are waited out with capped backoff."""
+        backoff = self.options.poll_interval
+        while not stopping.is_set():
+            if not await self._lease.acquire():
+                self.state = "standby"
+                await self._sleep(stopping, _LEASE_RETRY_SECONDS)
+                continue
+            try:
+                published = await self.publish_pending()
+                await self._housekeeping()
+            except (BusUnavailable, RelayPublishError, DBAPIError, OSError) as error:
+                self.state = "retrying"
+                if self.metrics is not None:
+                    self.metrics.outbox_publish_failures.inc()
+                log.warning("outbox relay round failed; retrying", error=repr(error)[:500], retry_in=backoff)
+                await self._sleep(stopping, backoff)
+                backoff = min(backoff * 2, self.options.max_backoff)
+                continue
+            self.state = "publishing"
+            backoff = self.options.poll_interval
+            if published < self.options.batch_size:
+                await self._sleep(stopping, self.options.poll_interval, wakeable=True)
+        await self._lease.release()
+        self.state = "stopped"
+
+    async def _housekeeping(self) -> None:
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._last_purge >= _PURGE_EVERY_SECONDS:
+            self._last_purge = loop_time
+            purged = await self.purge_expired()
+            if purged:
+                log.info("purged published outbox rows past retention", rows=purged)
+        if self.metrics is not None:
+            async with self.sessions() as session:
+                pending = await session.scalar(
+                    select(func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))
+                )
+            self.metrics.outbox_pending.set(pending or 0)
+
+    async def _sleep(self, stopping: asyncio.Event, seconds: float, *, wakeable: bool = False) -> None:
+        waiters = [asyncio.ensure_future(stopping.wait())]
+        if wakeable:
+            waiters.append(asyncio.ensure_future(self._wake.wait()))
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            self._wake.clear()
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    pending: int
+    oldest_pending_at: datetime | None
+    retained_published: int
+    retained_since: datetime | None
+
+
+async def outbox_status(sessions: async_sessionmaker[AsyncSession], outbox: Table) -> OutboxStatus:
+    async with sessions() as session:
+        pending, oldest = (
+            await session.execute(
+                select(func.count(), func.min(outbox.c.occurred_at)).where(outbox.c.published_at.is_(None))
+            )
+        ).one()
+        retained, since = (
+            await session.execute(
+                select(func.count(), func.min(outbox.c.occurred_at)).where(outbox.c.published_at.is_not(None))
+            )
+        ).one()
+    return OutboxStatus(pending, oldest, retained, since)
+
+
+async def replay_outbox(
+    sessions: async_sessionmaker[AsyncSession], outbox: Table, *, since: datetime, until: datetime
+) -> int:
+    """Queue retained events that occurred in [since, until) for publishing again, in their original order.
+
+    This is how a service recovers from a broker that lost data. Consumers' inboxes skip what they had.
+    """
+    if until <= since:
+        raise ValueError("`until` must be after `since`")
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            update(outbox)
+            .where(outbox.c.occurred_at >= since, outbox.c.occurred_at < until, outbox.c.published_at.is_not(None))
+            .values(published_at=None)
+        )
+    return int(result.rowcount or 0)

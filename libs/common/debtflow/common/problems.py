@@ -1,0 +1,130 @@
+"""RFC 9457 problem details: every error a debtflow API returns, with a stable `type` and, for bad input, field paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from debtflow.common.logging import correlation_id_var, get_logger
+
+log = get_logger(__name__)
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_type(slug: str) -> str:
+    """Problem types are URNs: stable identifiers that do not pretend to be resolvable web pages."""
+    return f"urn:debtflow:problem:{slug}"
+
+
+class Problem(Exception):
+    """A domain or request error with its HTTP status; raise it from service code, the app renders it."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, status: int | None = None, slug: str | None = None,
+                 title: str | None = None, headers: dict[str, str] | None = None, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status or self.status
+        self.slug = slug or self.slug
+        self.title = title or self.title
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class Unauthenticated(Problem):
+    status, slug, title = 401, "unauthenticated", "Authentication required"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="debtflow"'})
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class UnsupportedMediaType(Problem):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class InvalidInput(Problem):
+    """Input that parsed but breaks a business rule; `errors` names the fields like a validation error."""
+
+    status, slug, title = 422, "validation-error", "Invalid input"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, str]]) -> None:
+        super().__init__(detail, errors=errors)
+
+
+def field_error(field: str, rule: str, message: str, location: str = "body") -> dict[str, str]:
+    return {"field": field, "in": location, "pointer": "#/" + field.replace(".", "/"), "rule": rule,
+            "message": message}
+
+
+def problem_response(status: int, slug: str, title: str, detail: str, request: Request | None = None,
+                     headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status, "detail": detail}
+    if request is not None:
+        body["instance"] = request.url.path
+    correlation_id = correlation_id_var.get()
+    if correlation_id:
+        body["correlation_id"] = correlation_id
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
+def _validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    """Field paths and rule names only: input values are never echoed (they may be personal data)."""
+    items = []
+    for item in error.errors():
+        location, *path = [str(part) for part in item.get("loc", ())] or ["body"]
+        field = ".".join(path) or location
+        message = str(item.get("msg", "invalid"))
+        items.append(field_error(field, str(item.get("type", "invalid")), message, location))
+    return items
+
+
+_HTTP_SLUGS = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+               409: "conflict", 413: "payload-too-large", 415: "unsupported-media-type", 429: "too-many-requests"}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, error: Problem) -> JSONResponse:
+        return problem_response(error.status, error.slug, error.title, error.detail, request, error.headers,
+                                **error.extensions)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(error)
+        fields = ", ".join(sorted({item["field"] for item in errors}))
+        return problem_response(422, "validation-error", "Invalid input",
+                                f"{len(errors)} field(s) failed validation: {fields}", request, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        slug = _HTTP_SLUGS.get(error.status_code, "http-error")
+        detail = error.detail if isinstance(error.detail, str) else "request failed"
+        return problem_response(error.status_code, slug, slug.replace("-", " ").capitalize(), detail, request,
+                                getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, error: Exception) -> JSONResponse:
+        # The stack trace goes to the log with the correlation id; the client gets only that id.
+        log.exception("unhandled error", path=request.url.path, error_type=type(error).__name__)
+        return problem_response(500, "internal-error", "Internal error",
+                                "The request failed unexpectedly; quote the correlation id to support.", request)

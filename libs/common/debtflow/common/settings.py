@@ -1,0 +1,138 @@
+"""Service settings from the environment: `DEBTFLOW_<SERVICE>_<NAME>`, falling back to `DEBTFLOW_<NAME>`."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+from debtflow.common.services import SERVICE_PORTS
+
+#: The signing key every service accepts in development mode. Start-up refuses it in production.
+DEVELOPMENT_AUTH_SECRET = "debtflow-development-signing-key-never-use-in-production"
+
+#: Marks a setting that must be given per service (a shared value would be wrong, e.g. a database).
+_PER_SERVICE = {"per_service": True}
+
+
+class _SharedEnvSource(EnvSettingsSource):
+    """`DEBTFLOW_<NAME>` values shared by all services; skips settings that only make sense per service."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if extra.get("per_service"):
+            return None, field_name, False
+        return super().get_field_value(field, field_name)
+
+
+class ServiceSettings(BaseSettings):
+    """Settings common to every service. Each service subclasses it and sets `service_name`."""
+
+    service_name: ClassVar[str] = ""
+    model_config = SettingsConfigDict(extra="ignore", validate_default=True)
+
+    environment: Literal["development", "production"] = Field(
+        "development", description="`production` refuses the built-in development signing key."
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL; `sqlite+aiosqlite:///path` or `postgresql+asyncpg://user@host/db`. "
+        "Default: `sqlite+aiosqlite:///./var/<service>.db`.",
+        json_schema_extra=_PER_SERVICE,
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(0, description="HTTP port. Default: the service's port (8001-8006).", json_schema_extra=_PER_SERVICE)
+    run_migrations_on_startup: bool = Field(True, description="Apply Alembic migrations when the service starts.")
+
+    bus: Literal["kafka", "memory"] = Field(
+        "kafka", description="Event bus backend; `memory` only makes sense inside one process (tests)."
+    )
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, comma separated.")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="Kafka security protocol."
+    )
+    kafka_sasl_mechanism: str | None = Field(None, description="SASL mechanism, e.g. `SCRAM-SHA-512` or `PLAIN`.")
+    kafka_sasl_username: str | None = Field(None, description="SASL user name.")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password.")
+    kafka_request_timeout_ms: int = Field(15000, gt=0, description="How long a publish may wait for `acks=all`.")
+    kafka_session_timeout_ms: int = Field(10000, gt=0, description="Consumer group session timeout.")
+    kafka_heartbeat_interval_ms: int = Field(1000, gt=0, description="Consumer group heartbeat interval.")
+    kafka_rebalance_timeout_ms: int = Field(5000, gt=0, description="How long members get to rejoin a rebalance.")
+    topic_prefix: str = Field("", description="Prefix for every topic name (to share one cluster between stacks).")
+    topic_partitions: int = Field(4, ge=1, description="Partitions for topics debtflow creates.")
+    consumer_group: str = Field(
+        "", description="Kafka consumer group. Default: `debtflow.<service>`.", json_schema_extra=_PER_SERVICE
+    )
+
+    relay_batch_size: int = Field(500, ge=1, description="Outbox rows the relay publishes per round.")
+    relay_poll_interval_seconds: float = Field(
+        0.5, gt=0, description="How often the relay looks for new outbox rows when nobody wakes it."
+    )
+    relay_max_backoff_seconds: float = Field(30.0, gt=0, description="Longest wait between publish retries.")
+    outbox_retention_hours: float = Field(
+        168.0, ge=0, description="How long published outbox rows are kept for replay (default 7 days)."
+    )
+    consumer_max_attempts: int = Field(
+        5, ge=1, description="Attempts at handling one event before it goes to the dead-letter topic."
+    )
+    consumer_retry_backoff_seconds: float = Field(0.2, ge=0, description="First retry delay; doubles each attempt.")
+    consumer_poll_max_records: int = Field(200, ge=1, description="Most records taken from the bus per poll.")
+
+    auth_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_AUTH_SECRET),
+        description="HS256 key that signs and verifies bearer tokens; at least 32 bytes. "
+        "The default is the development key.",
+    )
+    auth_issuer: str = Field("debtflow", description="Expected `iss` claim of bearer tokens.")
+    auth_audience: str = Field("debtflow", description="Expected `aud` claim of bearer tokens.")
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+    log_format: Literal["json", "console"] = Field(
+        "json", description="`json`: one object per line (production); `console`: human-readable."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        service_env = EnvSettingsSource(settings_cls, env_prefix=f"DEBTFLOW_{cls.service_name.upper()}_")
+        shared_env = _SharedEnvSource(settings_cls, env_prefix="DEBTFLOW_")
+        return (init_settings, service_env, shared_env)
+
+    @model_validator(mode="after")
+    def _per_service_defaults(self) -> ServiceSettings:
+        if not self.service_name:
+            raise ValueError("ServiceSettings subclasses must set service_name")
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///./var/{self.service_name}.db"
+        if not self.port:
+            self.port = SERVICE_PORTS.get(self.service_name, 8000)
+        if not self.consumer_group:
+            self.consumer_group = f"debtflow.{self.service_name}"
+        return self
+
+    @property
+    def uses_development_key(self) -> bool:
+        return self.auth_secret.get_secret_value() == DEVELOPMENT_AUTH_SECRET
+
+    def refuse_unsafe_production(self) -> None:
+        """Called at start-up: production must never run on the published development key."""
+        if self.environment != "development" and self.uses_development_key:
+            raise RuntimeError(
+                f"DEBTFLOW_{self.service_name.upper()}_AUTH_SECRET (or DEBTFLOW_AUTH_SECRET) must be set: "
+                "the built-in development signing key is refused outside development mode"
+            )
+        if len(self.auth_secret.get_secret_value().encode()) < 32:
+            raise RuntimeError("the auth secret must be at least 32 bytes long")
+
+
+def settings_class_for(service: str) -> type[ServiceSettings]:
+    """A plain settings class for a service that defines no settings of its own (CLI, tests)."""
+    return type(f"{service.title()}Settings", (ServiceSettings,), {"service_name": service})

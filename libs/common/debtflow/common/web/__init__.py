@@ -1,0 +1,27 @@
+"""Web layer shared by the services: app factory, problem+json errors, dependencies."""
+
+from debtflow.common.web.app import (
+    ReadSession,
+    Runtime,
+    UnitOfWorks,
+    create_app,
+    service_router,
+)
+from debtflow.common.problems import Conflict, Forbidden, InvalidInput, NotFound, Problem, field_error
+from debtflow.common.web.runtime import ServiceDefinition, ServiceRuntime
+
+__all__ = [
+    "Conflict",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "Problem",
+    "ReadSession",
+    "Runtime",
+    "ServiceDefinition",
+    "ServiceRuntime",
+    "UnitOfWorks",
+    "create_app",
+    "field_error",
+    "service_router",
+]

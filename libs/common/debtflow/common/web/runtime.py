@@ -1,0 +1,137 @@
+"""A running service: engine, bus, unit-of-work factory, relay and consumer, started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from fastapi import APIRouter
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from debtflow.common.auth import TokenService
+from debtflow.common.db import MessagingTables, UnitOfWorkFactory, create_engine, session_factory
+from debtflow.common.db.migrations import upgrade_to_head
+from debtflow.common.logging import get_logger
+from debtflow.common.messaging.bus import Bus
+from debtflow.common.messaging.consumer import EventConsumer, Handlers
+from debtflow.common.messaging.kafka import KafkaBus, KafkaOptions
+from debtflow.common.messaging.memory import InMemoryBus
+from debtflow.common.messaging.relay import OutboxRelay, RelayOptions
+from debtflow.common.metrics import ServiceMetrics
+from debtflow.common.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass
+class ServiceDefinition:
+    """Everything that makes one service: its settings, tables, migrations, routes and event handlers."""
+
+    name: str
+    title: str
+    description: str
+    settings: ServiceSettings
+    metadata: MetaData
+    messaging: MessagingTables
+    migrations: str
+    routers: Sequence[APIRouter]
+    handlers: Handlers = field(default_factory=dict)
+    version: str = "0.1.0"
+
+
+def build_bus(settings: ServiceSettings) -> Bus:
+    if settings.bus == "memory":
+        return InMemoryBus()
+    password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
+    options = KafkaOptions(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=f"debtflow-{settings.service_name}",
+        security_protocol=settings.kafka_security_protocol,
+        sasl_mechanism=settings.kafka_sasl_mechanism,
+        sasl_username=settings.kafka_sasl_username,
+        sasl_password=password,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
+    )
+    return KafkaBus(options, partitions=settings.topic_partitions)
+
+
+class ServiceRuntime:
+    """Owns the service's resources for the lifetime of the process (or of one test)."""
+
+    def __init__(self, definition: ServiceDefinition, *, bus: Bus | None = None) -> None:
+        settings = definition.settings
+        self.definition = definition
+        self.settings = settings
+        self.metrics = ServiceMetrics(definition.name)
+        self.tokens = TokenService(
+            secret=settings.auth_secret.get_secret_value(), issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+        )
+        self.engine: AsyncEngine = create_engine(settings.database_url)
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.bus = bus or build_bus(settings)
+        self.uow = UnitOfWorkFactory(
+            self.sessions, definition.messaging, service=definition.name, topic_prefix=settings.topic_prefix
+        )
+        self.relay = OutboxRelay(
+            engine=self.engine, sessions=self.sessions, outbox=definition.messaging.outbox, bus=self.bus,
+            service=definition.name, metrics=self.metrics,
+            options=RelayOptions(
+                batch_size=settings.relay_batch_size,
+                poll_interval=settings.relay_poll_interval_seconds,
+                max_backoff=settings.relay_max_backoff_seconds,
+                retention=timedelta(hours=settings.outbox_retention_hours),
+            ),
+        )
+        self.uow.on_commit = self.relay.notify
+        self.consumer: EventConsumer | None = None
+        if definition.handlers:
+            self.consumer = EventConsumer(
+                bus=self.bus, uow_factory=self.uow, handlers=definition.handlers,
+                group_id=settings.consumer_group, topic_prefix=settings.topic_prefix,
+                max_attempts=settings.consumer_max_attempts, retry_backoff=settings.consumer_retry_backoff_seconds,
+                max_backoff=settings.relay_max_backoff_seconds, poll_max_records=settings.consumer_poll_max_records,
+                metrics=self.metrics,
+            )
+        self._stopping = asyncio.Event()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def start(self) -> None:
+        self.settings.refuse_unsafe_production()
+        if self.settings.run_migrations_on_startup:
+            await upgrade_to_head(self.engine, self.definition.migrations)
+        await self.bus.start()
+        self._tasks["relay"] = asyncio.create_task(self.relay.run(self._stopping), name="outbox-relay")
+        if self.consumer is not None:
+            self._tasks["consumer"] = asyncio.create_task(self.consumer.run(self._stopping), name="event-consumer")
+        log.info("service started", database=self.engine.dialect.name, bus=type(self.bus).__name__,
+                 consumes=self.consumer.topics if self.consumer else [])
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._tasks:
+            _, still_running = await asyncio.wait(self._tasks.values(), timeout=10)
+            for task in still_running:
+                task.cancel()
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await self.bus.stop()
+        await self.engine.dispose()
+        log.info("service stopped")
+
+    def background_failures(self) -> dict[str, str]:
+        """Background loops that died (they should not; readiness reports it)."""
+        failures = {}
+        for name, task in self._tasks.items():
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                failures[name] = repr(task.exception())[:300]
+        return failures
+
+    async def check_database(self) -> None:
+        async with self.engine.connect() as connection:
+            await asyncio.wait_for(connection.execute(text("SELECT 1")), 3)

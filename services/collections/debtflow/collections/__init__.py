@@ -1,0 +1,1 @@
+"""debtflow collections: collection strategies, contact scheduling and hand-over to legal."""

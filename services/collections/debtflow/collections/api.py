@@ -1,0 +1,29 @@
+"""Collections HTTP API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends
+
+from debtflow.common.auth import STAFF_ROLES, Actor, Role, require_roles
+from debtflow.common.web import ReadSession, UnitOfWorks, service_router
+from debtflow.collections import service
+from debtflow.collections.schemas import CaseOut, EscalationIn
+
+router = service_router(prefix="/v1", tags=["cases"])
+Staff = Annotated[Actor, Depends(require_roles(*STAFF_ROLES))]
+Escalator = Annotated[Actor, Depends(require_roles(Role.COLLECTOR, Role.SUPERVISOR))]
+
+
+@router.get("/cases/{debt_id}", summary="A debt's collection case")
+async def get_case(debt_id: uuid.UUID, session: ReadSession, _: Staff) -> CaseOut:
+    return CaseOut.model_validate(await service.get_case(session, debt_id))
+
+
+@router.post("/cases/{debt_id}:escalate", summary="Hand the case over to legal")
+async def escalate(debt_id: uuid.UUID, body: EscalationIn, uow: UnitOfWorks, actor: Escalator) -> CaseOut:
+    async with uow() as unit:
+        case = await service.escalate_to_legal(unit, debt_id=debt_id, reason_code=body.reason_code, actor=actor)
+    return CaseOut.model_validate(case)

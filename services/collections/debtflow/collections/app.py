@@ -1,0 +1,27 @@
+"""Collections' ASGI app: `uvicorn debtflow.collections.app:app`."""
+
+from __future__ import annotations
+
+from debtflow.common.web import ServiceDefinition, create_app
+from debtflow.collections.api import router
+from debtflow.collections.consumers import build_handlers
+from debtflow.collections.models import Base, messaging
+from debtflow.collections.settings import CollectionsSettings
+
+
+def build_definition(settings: CollectionsSettings | None = None) -> ServiceDefinition:
+    settings = settings or CollectionsSettings()
+    return ServiceDefinition(
+        name="collections",
+        title="debtflow collections",
+        description="Collection cases: a strategy per segment, first contact inside permitted hours, escalation.",
+        settings=settings,
+        metadata=Base.metadata,
+        messaging=messaging,
+        migrations="debtflow.collections:migrations",
+        routers=[router],
+        handlers=build_handlers(settings),
+    )
+
+
+app = create_app(build_definition())

@@ -1,0 +1,76 @@
+"""Collections use cases: assign a strategy when a debt is classified, escalate a case to legal, read cases."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from debtflow.common.auth import Actor
+from debtflow.common.clock import utcnow
+from debtflow.common.db import UnitOfWork
+from debtflow.common.events import CloudEvent, DebtClassified, DebtEscalatedToLegal, ScheduledAction, StrategyAssigned
+from debtflow.common.problems import Conflict, NotFound
+from debtflow.collections.models import CollectionCase
+from debtflow.collections.strategy import ContactWindow, first_permitted_contact, strategy_for_bucket
+
+
+async def assign_strategy(uow: UnitOfWork, event: CloudEvent[DebtClassified], *, window: ContactWindow) -> None:
+    """Open or update the debt's case; a new strategy schedules its first action inside contact hours."""
+    classified = event.payload
+    case = await uow.session.get(CollectionCase, classified.debt_id)
+    if case is not None and case.classified_as_of > classified.as_of_date:
+        return  # an older classification arriving late changes nothing
+    strategy = strategy_for_bucket(classified.dpd_bucket)
+    now = utcnow()
+    previous_strategy = case.strategy_code if case else None
+    if case is None:
+        case = CollectionCase(debt_id=classified.debt_id, status="active", assigned_at=now)
+        uow.session.add(case)
+    case.borrower_id = classified.borrower_id
+    case.dpd_bucket = classified.dpd_bucket
+    case.five_tier_class = classified.five_tier_class
+    case.classified_as_of = classified.as_of_date
+    case.updated_at = now
+    if previous_strategy == strategy.code:
+        return
+    case.strategy_code = strategy.code
+    case.assigned_at = now
+    case.next_action_channel = strategy.first_channel
+    case.next_action_at = first_permitted_contact(now, window)
+    uow.emit(
+        StrategyAssigned(
+            debt_id=case.debt_id, borrower_id=case.borrower_id, strategy_code=strategy.code,
+            previous_strategy_code=previous_strategy, dpd_bucket=case.dpd_bucket,
+            first_action=ScheduledAction(channel=strategy.first_channel, scheduled_for=case.next_action_at),  # type: ignore[arg-type]
+            assigned_at=now,
+        )
+    )
+
+
+async def escalate_to_legal(uow: UnitOfWork, *, debt_id: uuid.UUID, reason_code: str, actor: Actor) -> CollectionCase:
+    """Hand a case over to legal; the legal service opens a legal case when it receives the event."""
+    case = await uow.session.get(CollectionCase, debt_id)
+    if case is None:
+        raise NotFound(f"no collection case for debt {debt_id}")
+    if case.status == "escalated":
+        raise Conflict(f"debt {debt_id} was already escalated to legal at {case.escalated_at:%Y-%m-%d %H:%M} UTC")
+    now = utcnow()
+    case.status = "escalated"
+    case.escalated_at = now
+    case.escalation_reason = reason_code
+    case.updated_at = now
+    uow.emit(
+        DebtEscalatedToLegal(
+            debt_id=debt_id, borrower_id=case.borrower_id, reason_code=reason_code, escalated_by=actor.subject,
+            escalated_at=now,
+        )
+    )
+    return case
+
+
+async def get_case(session: AsyncSession, debt_id: uuid.UUID) -> CollectionCase:
+    case = await session.get(CollectionCase, debt_id)
+    if case is None:
+        raise NotFound(f"no collection case for debt {debt_id} (yet)")
+    return case

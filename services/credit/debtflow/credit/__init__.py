@@ -1,0 +1,1 @@
+"""debtflow credit: portfolio analytics (and, later, scoring and early warning)."""

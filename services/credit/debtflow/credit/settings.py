@@ -1,0 +1,9 @@
+"""Credit settings (`DEBTFLOW_CREDIT_*`)."""
+
+from __future__ import annotations
+
+from debtflow.common.settings import ServiceSettings
+
+
+class CreditSettings(ServiceSettings):
+    service_name = "credit"

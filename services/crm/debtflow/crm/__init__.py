@@ -1,0 +1,1 @@
+"""debtflow crm: the borrower relationship, starting with each borrower's interaction timeline."""

@@ -1,0 +1,54 @@
+"""How each debt-lifecycle event reads on a borrower's timeline: pure functions, no personal data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from debtflow.common.events import (
+    DebtClassified,
+    DebtEscalatedToLegal,
+    DebtRegistered,
+    EventPayload,
+    LegalCaseOpened,
+    StrategyAssigned,
+)
+
+
+def _registered(event: DebtRegistered) -> str:
+    return (f"Loan {event.loan_id} from {event.source_system} registered as defaulted: "
+            f"{event.currency} {event.total_outstanding} outstanding, unpaid since {event.first_unpaid_due_date}")
+
+
+def _classified(event: DebtClassified) -> str:
+    change = ""
+    if event.previous_dpd_bucket and event.previous_dpd_bucket != event.dpd_bucket:
+        change = f" (was {event.previous_dpd_bucket})"
+    return (f"Classified {event.dpd_bucket}{change}, {event.days_past_due} days past due, "
+            f"five-tier class {event.five_tier_class.replace('_', ' ')}")
+
+
+def _strategy(event: StrategyAssigned) -> str:
+    return (f"Collection strategy {event.strategy_code}; first action {event.first_action.channel} "
+            f"scheduled {event.first_action.scheduled_for:%Y-%m-%d %H:%M} UTC")
+
+
+def _escalated(event: DebtEscalatedToLegal) -> str:
+    return f"Escalated to legal by collections ({event.reason_code.replace('_', ' ')})"
+
+
+def _legal_case(event: LegalCaseOpened) -> str:
+    return f"Legal case opened ({event.trigger.replace('_', ' ')}), stage {event.stage.replace('_', ' ')}"
+
+
+DESCRIBERS: dict[type[EventPayload], Callable[[Any], str]] = {
+    DebtRegistered: _registered,
+    DebtClassified: _classified,
+    StrategyAssigned: _strategy,
+    DebtEscalatedToLegal: _escalated,
+    LegalCaseOpened: _legal_case,
+}
+
+
+def describe(payload: EventPayload) -> str:
+    return DESCRIBERS[type(payload)](payload)[:500]

@@ -1,0 +1,1 @@
+"""debtflow intake: the debt register; accepts defaults from lending cores and announces new debts."""

@@ -1,0 +1,1 @@
+"""debtflow legal: legal cases for debts that collections cannot recover."""

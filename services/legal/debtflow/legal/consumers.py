@@ -1,0 +1,9 @@
+"""Events legal consumes, mapped to their handlers."""
+
+from __future__ import annotations
+
+from debtflow.common.events import DebtClassified, DebtEscalatedToLegal
+from debtflow.common.messaging.consumer import Handlers
+from debtflow.legal.service import on_debt_classified, on_debt_escalated
+
+HANDLERS: Handlers = {DebtClassified: on_debt_classified, DebtEscalatedToLegal: on_debt_escalated}

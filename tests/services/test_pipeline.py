@@ -1,0 +1,74 @@
+"""All six services in one process on the in-memory bus: a default travels through every stage."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from debtflow.common.messaging.memory import InMemoryBroker, InMemoryBus
+from debtflow.common.services import SERVICE_NAMES
+from support import RunningService, eventually, fresh_database, running_service, token
+
+import importlib
+
+
+def _definition(service: str, database_url: str) -> Any:
+    module = importlib.import_module(f"debtflow.{service}.app")
+    settings_module = importlib.import_module(f"debtflow.{service}.settings")
+    settings_class = next(
+        value for name, value in vars(settings_module).items() if name.endswith("Settings") and name != "ServiceSettings"
+    )
+    settings = settings_class(database_url=database_url, bus="memory", relay_poll_interval_seconds=0.05,
+                              consumer_retry_backoff_seconds=0.01, log_format="console")
+    return module.build_definition(settings)
+
+
+@pytest.fixture
+async def platform(db_kind: str, tmp_path: Path) -> AsyncIterator[dict[str, RunningService]]:
+    broker = InMemoryBroker()
+    async with AsyncExitStack() as stack:
+        services = {}
+        for service in SERVICE_NAMES:
+            url = await stack.enter_async_context(fresh_database(db_kind, tmp_path))
+            services[service] = await stack.enter_async_context(
+                running_service(_definition(service, url), bus=InMemoryBus(broker))
+            )
+        yield services
+
+
+def _default(loan_id: str, days_overdue: int, **overrides: Any) -> dict[str, Any]:
+    as_of = date.today()
+    return {
+        "loan_id": loan_id, "borrower_id": f"B-{loan_id}", "currency": "CNY",
+        "principal_outstanding": "10000.00", "interest_outstanding": "250.55", "fees_outstanding": "30.00",
+        "first_unpaid_due_date": (as_of - timedelta(days=days_overdue)).isoformat(),
+        "as_of_date": as_of.isoformat(), **overrides,
+    }
+
+
+async def test_a_default_reaches_every_service(platform: dict[str, RunningService]) -> None:
+    lender, staff = token("lender"), token("supervisor")
+    response = await platform["intake"].client.post("/v1/defaults", json=_default("L1", 300), headers=lender)
+    assert response.status_code == 201, response.text
+    debt = response.json()
+    assert debt["total_outstanding"] == "10280.55"
+
+    async def get(service: str, path: str) -> Any:
+        reply = await platform[service].client.get(path, headers=staff)
+        return reply.json() if reply.status_code == 200 else None
+
+    classification = await eventually(lambda: get("classification", f"/v1/classifications/{debt['id']}"))
+    assert (classification["dpd_bucket"], classification["five_tier_class"]) == ("M6+", "doubtful")
+    case = await eventually(lambda: get("collections", f"/v1/cases/{debt['id']}"))
+    assert case["strategy_code"] == "agency-recovery"
+    legal = await eventually(lambda: get("legal", f"/v1/cases/{debt['id']}"))
+    assert legal["trigger"] == "classified_doubtful"
+    summary = await eventually(lambda: get("credit", "/v1/portfolio/summary"))
+    print(summary)
+    timeline = await eventually(lambda: get("crm", "/v1/borrowers/B-L1/timeline"))
+    print(timeline)
