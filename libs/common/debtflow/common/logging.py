@@ -44,11 +44,20 @@ def _add_correlation_id(_: Any, __: str, event_dict: MutableMapping[str, Any]) -
     return event_dict
 
 
+def _service_adder(service: str) -> Any:
+    def add_service(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        event_dict.setdefault("service", service)
+        return event_dict
+
+    return add_service
+
+
 def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -> None:
     """Route stdlib and structlog output through one pipeline; idempotent."""
     renderer: Any = structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer()
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _service_adder(service),  # a processor, not a context variable: request tasks do not inherit lifespan context
         _add_correlation_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -60,7 +69,6 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
-    structlog.contextvars.bind_contextvars(service=service)
     # Third-party libraries log through stdlib; keep their noise at WARNING and in the same format.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
@@ -71,7 +79,10 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiokafka", "kafka", "sqlalchemy.engine", "uvicorn.access", "alembic"):
+    for uvicorn_logger in ("uvicorn", "uvicorn.error"):  # uvicorn installs its own plain-text handlers
+        logging.getLogger(uvicorn_logger).handlers[:] = []
+        logging.getLogger(uvicorn_logger).propagate = True
+    for noisy in ("aiokafka", "kafka", "sqlalchemy.engine", "uvicorn.access", "alembic", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -134,5 +135,9 @@ class ServiceSettings(BaseSettings):
 
 
 def settings_class_for(service: str) -> type[ServiceSettings]:
-    """A plain settings class for a service that defines no settings of its own (CLI, tests)."""
-    return type(f"{service.title()}Settings", (ServiceSettings,), {"service_name": service})
+    """The settings class a service defines in `debtflow.<service>.settings`."""
+    module = importlib.import_module(f"debtflow.{service}.settings")
+    return next(
+        value for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, ServiceSettings) and value.service_name == service
+    )

@@ -1,0 +1,139 @@
+"""`debtflow run`: the embedded broker plus the six services as separate processes, stopped together on Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from debtflow.common.auth import TokenService
+from debtflow.common.embedded import EmbeddedBroker, port_open
+from debtflow.common.services import SERVICE_NAMES, app_module
+from debtflow.common.settings import ServiceSettings, settings_class_for
+
+_READY_TIMEOUT_SECONDS = 90.0
+
+
+class _Stop(Exception):
+    """Raised by the signal handler to leave the supervision loop."""
+
+
+def _on_signal(signum: int, _: FrameType | None) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+def _bootstrap_address(settings: ServiceSettings) -> tuple[str, int]:
+    first = settings.kafka_bootstrap_servers.split(",")[0].strip()
+    host, _, port = first.rpartition(":")
+    return host or "127.0.0.1", int(port or 9092)
+
+
+def _start_service(service: str, settings: ServiceSettings, log_dir: Path) -> subprocess.Popen[bytes]:
+    log_file = open(log_dir / f"{service}.log", "ab")  # noqa: SIM115 - the child process owns it
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", app_module(service), "--host", settings.host, "--port", str(settings.port),
+         "--no-access-log", "--timeout-graceful-shutdown", "10"],
+        stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def _wait_until_ready(urls: dict[str, str], processes: dict[str, subprocess.Popen[bytes]]) -> list[str]:
+    pending = dict(urls)
+    deadline = time.monotonic() + _READY_TIMEOUT_SECONDS
+    with httpx.Client(timeout=2) as client:
+        while pending and time.monotonic() < deadline:
+            for service, url in list(pending.items()):
+                if processes[service].poll() is not None:
+                    return [service]
+                try:
+                    if client.get(f"{url}/readyz").status_code == 200:
+                        del pending[service]
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.3)
+    return list(pending)
+
+
+def _stop_all(processes: dict[str, subprocess.Popen[bytes]], broker: EmbeddedBroker | None) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+    if broker is not None:
+        broker.stop()
+
+
+def _print_banner(urls: dict[str, str], settings: ServiceSettings, broker_address: str) -> None:
+    print("\ndebtflow is running (embedded mode, SQLite under ./var, logs in ./var/log)\n")
+    print(f"  {'service':<15} {'url':<24} api docs")
+    for service, url in urls.items():
+        print(f"  {service:<15} {url:<24} {url}/docs")
+    print(f"  {'broker':<15} {broker_address}")
+    lender = TokenService(secret=settings.auth_secret.get_secret_value(), issuer=settings.auth_issuer,
+                          audience=settings.auth_audience).issue(subject="lending-core", roles=["lender"])
+    print("\nTry it (a development token for a lending core; `uv run debtflow token --role supervisor` for staff):\n")
+    print(f"  TOKEN={lender}")
+    print(f"""  curl -s -X POST {urls['intake']}/v1/defaults -H "Authorization: Bearer $TOKEN" \\
+       -H 'Content-Type: application/json' \\
+       -d '{{"loan_id":"LN-1","borrower_id":"BR-1","principal_outstanding":"12000.00",
+            "first_unpaid_due_date":"2026-06-01","as_of_date":"{time.strftime('%Y-%m-%d')}"}}'""")
+    print("\nPress Ctrl-C to stop everything.\n", flush=True)
+
+
+def run_stack(*, demo: bool = False, external_broker: bool = False) -> int:
+    log_dir = Path("var") / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    all_settings = {service: settings_class_for(service)() for service in SERVICE_NAMES}
+    shared = all_settings["intake"]
+    host, port = _bootstrap_address(shared)
+    broker: EmbeddedBroker | None = None
+    if not external_broker:
+        if port_open(host, port):
+            print(f"something already listens on {host}:{port}; stop it, or use it with "
+                  f"`debtflow run --external-broker`, or set DEBTFLOW_KAFKA_BOOTSTRAP_SERVERS", file=sys.stderr)
+            return 1
+        broker = EmbeddedBroker(port, log_file=log_dir / "broker.log").start()
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    previous_handlers = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for service, settings in all_settings.items():
+            processes[service] = _start_service(service, settings, log_dir)
+        urls = {service: f"http://{settings.host}:{settings.port}" for service, settings in all_settings.items()}
+        not_ready = _wait_until_ready(urls, processes)
+        if not_ready:
+            print(f"not ready: {', '.join(not_ready)}; see var/log/<service>.log", file=sys.stderr)
+            return 1
+        _print_banner(urls, shared, f"{host}:{port}")
+        if demo:
+            from debtflow.common.demo import run_demo
+
+            run_demo(host=shared.host)
+        while True:
+            for service, process in processes.items():
+                if process.poll() is not None:
+                    print(f"{service} exited with code {process.returncode}; see var/log/{service}.log",
+                          file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+    except (_Stop, KeyboardInterrupt):
+        print("\nstopping debtflow ...", flush=True)
+        return 0
+    finally:
+        # A terminal's Ctrl-C reaches us twice (directly and forwarded by `uv run`): ignore repeats while stopping.
+        for sig in previous_handlers:
+            signal.signal(sig, signal.SIG_IGN)
+        _stop_all(processes, broker)
+        for sig, handler in previous_handlers.items():
+            signal.signal(sig, handler)
+        print("stopped.", flush=True)
+
