@@ -66,6 +66,10 @@ class BusConsumer(ABC):
     async def commit(self, offsets: dict[tuple[str, int], int]) -> None:
         """Mark records up to and including these offsets (per topic, partition) as handled."""
 
+    @abstractmethod
+    def assigned_partitions(self) -> set[tuple[str, int]]:
+        """The (topic, partition) pairs this member currently owns."""
+
 
 class Bus(ABC):
     """Publish with `acks=all`; consume in groups with at-least-once delivery."""

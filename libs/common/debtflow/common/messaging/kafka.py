@@ -223,6 +223,11 @@ class KafkaConsumer(BusConsumer):
                 )
         return records
 
+    def assigned_partitions(self) -> set[tuple[str, int]]:
+        if self._consumer is None:
+            return set()
+        return {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
+
     async def commit(self, offsets: dict[tuple[str, int], int]) -> None:
         assert self._consumer is not None, "start() the consumer first"
         try:

@@ -145,6 +145,9 @@ class InMemoryConsumer(BusConsumer):
                 break
         return batch
 
+    def assigned_partitions(self) -> set[TopicPartition]:
+        return set(self.assignment)
+
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         if not self.broker.available:
             raise BusUnavailable("in-memory broker is down")
