@@ -252,11 +252,11 @@ def create_app(definition: ServiceDefinition, *, bus: Bus | None = None) -> Fast
         configure_logging(service=definition.name, level=settings.log_level, fmt=settings.log_format)
         runtime = ServiceRuntime(definition, bus=bus)
         app.state.runtime = runtime
-        await runtime.start()
         try:
+            await runtime.start()
             yield
         finally:
-            await runtime.stop()
+            await runtime.stop()  # also after a failed start: close what was opened
 
     app = FastAPI(
         title=definition.title,
