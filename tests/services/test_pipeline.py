@@ -12,20 +12,8 @@ import pytest
 
 from debtflow.common.messaging.memory import InMemoryBroker, InMemoryBus
 from debtflow.common.services import SERVICE_NAMES
+from service_harness import service_definition
 from support import RunningService, eventually, fresh_database, running_service, token
-
-import importlib
-
-
-def _definition(service: str, database_url: str) -> Any:
-    module = importlib.import_module(f"debtflow.{service}.app")
-    settings_module = importlib.import_module(f"debtflow.{service}.settings")
-    settings_class = next(
-        value for name, value in vars(settings_module).items() if name.endswith("Settings") and name != "ServiceSettings"
-    )
-    settings = settings_class(database_url=database_url, bus="memory", relay_poll_interval_seconds=0.05,
-                              consumer_retry_backoff_seconds=0.01, log_format="console")
-    return module.build_definition(settings)
 
 
 @pytest.fixture
@@ -36,7 +24,7 @@ async def platform(db_kind: str, tmp_path: Path) -> AsyncIterator[dict[str, Runn
         for service in SERVICE_NAMES:
             url = await stack.enter_async_context(fresh_database(db_kind, tmp_path))
             services[service] = await stack.enter_async_context(
-                running_service(_definition(service, url), bus=InMemoryBus(broker))
+                running_service(service_definition(service, url), bus=InMemoryBus(broker))
             )
         yield services
 
@@ -69,6 +57,12 @@ async def test_a_default_reaches_every_service(platform: dict[str, RunningServic
     legal = await eventually(lambda: get("legal", f"/v1/cases/{debt['id']}"))
     assert legal["trigger"] == "classified_doubtful"
     summary = await eventually(lambda: get("credit", "/v1/portfolio/summary"))
-    print(summary)
-    timeline = await eventually(lambda: get("crm", "/v1/borrowers/B-L1/timeline"))
-    print(timeline)
+    assert summary["by_currency"][0]["exposure"] == "10280.55"
+    timeline = await eventually(lambda: _complete(get("crm", "/v1/borrowers/B-L1/timeline")))
+    assert [entry["source_service"] for entry in timeline["entries"]][-1] == "intake"
+
+
+async def _complete(reply: Any) -> Any:
+    """A timeline once all four events (registered, classified, strategy, legal case) are on it."""
+    timeline = await reply
+    return timeline if timeline and len(timeline["entries"]) == 4 else None

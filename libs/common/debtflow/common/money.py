@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -13,6 +14,8 @@ MONEY_MAX_DIGITS = 18
 #: Largest significant-digit count a JSON number survives intact through a float parse.
 _FLOAT_SAFE_DIGITS = 15
 CENT = Decimal("0.01")
+#: The first amount too large for NUMERIC(18, 2).
+MAX_AMOUNT = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_SCALE)
 
 # Active ISO 4217 currency codes with their minor units (ISO 4217 list one, funds and
 # precious-metal/test codes excluded). Currencies with 3 minor units cannot be held at
@@ -37,9 +40,13 @@ def parse_amount(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("amount must be a decimal number, not a boolean")
     if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("amount must be a finite number")
         # A JSON number reaches us as a float; more than 15 significant digits may have been rounded.
         text = repr(value)
-        if len(text.lstrip("-").replace(".", "").lstrip("0").split("e")[0]) > _FLOAT_SAFE_DIGITS:
+        significant = len(text.lstrip("-").split("e")[0].replace(".", "").strip("0"))
+        # Beyond 15 digits, or beyond 1e15 where floats cannot even hold every whole number, it may be rounded.
+        if significant > _FLOAT_SAFE_DIGITS or abs(value) >= 1e15:
             raise ValueError("amount has more digits than a JSON number carries exactly; send it as a string")
         value = text
     if isinstance(value, int):
@@ -55,7 +62,7 @@ def parse_amount(value: Any) -> Decimal:
         raise ValueError("amount must be a decimal number such as '1234.56'")
     if not amount.is_finite():
         raise ValueError("amount must be a finite number")
-    if abs(amount) >= Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_SCALE):
+    if abs(amount) >= MAX_AMOUNT:
         raise ValueError("amount must have at most 16 digits before the decimal point")
     cents = amount.quantize(CENT)
     if cents != amount:  # value-based, so '1.230' is fine and '1.234' is not

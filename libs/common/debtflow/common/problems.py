@@ -94,6 +94,8 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
         location, *path = [str(part) for part in item.get("loc", ())] or ["body"]
         field = ".".join(path) or location
         message = str(item.get("msg", "invalid"))
+        if item.get("type") == "json_invalid":  # its "path" is a character position, not a field
+            field, message = location, f"{message} at character {'.'.join(path) or '?'}"
         items.append(field_error(field, str(item.get("type", "invalid")), message, location))
     return items
 
@@ -126,5 +128,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unhandled(request: Request, error: Exception) -> JSONResponse:
         # The stack trace goes to the log with the correlation id; the client gets only that id.
         log.exception("unhandled error", path=request.url.path, error_type=type(error).__name__)
+        # This handler runs outside the request-context middleware, so it sets the header itself.
+        correlation_id = correlation_id_var.get()
         return problem_response(500, "internal-error", "Internal error",
-                                "The request failed unexpectedly; quote the correlation id to support.", request)
+                                "The request failed unexpectedly; quote the correlation id to support.", request,
+                                headers={"X-Correlation-ID": correlation_id} if correlation_id else None)

@@ -43,7 +43,7 @@ class ContactWindow:
 
 
 def first_permitted_contact(now: datetime, window: ContactWindow) -> datetime:
-    """The earliest instant at or after `now` inside the borrower's local contact window (returned in UTC)."""
+    """The earliest instant at or after `now` inside the borrower's local contact window, in `now`'s time zone."""
     local = now.astimezone(window.zone)
     if local.time() < window.start:
         candidate = local.replace(hour=window.start.hour, minute=window.start.minute, second=0, microsecond=0)

@@ -35,10 +35,10 @@ def encode_cursor(occurred_at: datetime, entry_id: int) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         moment, entry_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        parsed = datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            raise ValueError("naive")
-        return parsed, int(entry_id)
+        parsed, entry = datetime.fromisoformat(moment), int(entry_id)
+        if parsed.tzinfo is None or not 0 < entry < 2**63:
+            raise ValueError("out of range")
+        return parsed, entry
     except ValueError:
         raise InvalidInput("the cursor is not one this API returned",
                            errors=[field_error("before", "cursor", "not a valid cursor", "query")]) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from debtflow.common.events import (
@@ -30,7 +31,7 @@ def _classified(event: DebtClassified) -> str:
 
 def _strategy(event: StrategyAssigned) -> str:
     return (f"Collection strategy {event.strategy_code}; first action {event.first_action.channel} "
-            f"scheduled {event.first_action.scheduled_for:%Y-%m-%d %H:%M} UTC")
+            f"scheduled {event.first_action.scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
 
 
 def _escalated(event: DebtEscalatedToLegal) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from debtflow.common.events.intake import ExternalRef
-from debtflow.common.money import CurrencyCode, NonNegativeMoney, check_amount_fits_currency
+from debtflow.common.money import MAX_AMOUNT, CurrencyCode, NonNegativeMoney, check_amount_fits_currency
 
 
 class DefaultIn(BaseModel):
@@ -60,8 +60,11 @@ class DefaultIn(BaseModel):
 
     @model_validator(mode="after")
     def _something_owed(self) -> DefaultIn:
-        if self.principal_outstanding + self.interest_outstanding + self.fees_outstanding <= 0:
+        total = self.principal_outstanding + self.interest_outstanding + self.fees_outstanding
+        if total <= 0:
             raise ValueError("a default must have something outstanding: the balances sum to zero")
+        if total >= MAX_AMOUNT:
+            raise ValueError("the balances together exceed the largest amount debtflow holds (16 integer digits)")
         return self
 
 

@@ -67,7 +67,7 @@ registry = EventRegistry()
 
 def event(event_type: str, *, producer: str) -> Callable[[P], P]:
     """Class decorator: declare a payload model's CloudEvents type and producing service."""
-    if not _TYPE_PATTERN.match(event_type):
+    if not _TYPE_PATTERN.fullmatch(event_type):
         raise ValueError(f"event type {event_type!r} must look like debtflow.<aggregate>.<past_tense>.v<N>")
 
     def decorate(model: P) -> P:

@@ -50,7 +50,9 @@ class ProblemDetails(BaseModel):
 
 
 def _problem_response_doc(description: str) -> dict[str, Any]:
-    return {"model": ProblemDetails, "description": description, "content": {PROBLEM_CONTENT_TYPE: {}}}
+    # Not `model=`: FastAPI would attach the schema to application/json, which errors are never sent as.
+    schema = {"$ref": "#/components/schemas/ProblemDetails"}
+    return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"schema": schema}}}
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -243,6 +245,21 @@ def _operations_router() -> APIRouter:
     return router
 
 
+def _document_problem_details(app: FastAPI) -> None:
+    """Add the ProblemDetails schema the documented error responses refer to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas["ProblemDetails"] = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(definition: ServiceDefinition, *, bus: Bus | None = None) -> FastAPI:
     """Build a service's FastAPI app. Resources start in the lifespan, so importing the app is cheap."""
     settings = definition.settings
@@ -264,6 +281,7 @@ def create_app(definition: ServiceDefinition, *, bus: Bus | None = None) -> Fast
         version=definition.version,
         lifespan=lifespan,
     )
+    _document_problem_details(app)
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(_operations_router())

@@ -1,0 +1,245 @@
+"""Bearer tokens and roles: what TokenService accepts, and what intake's endpoints let each caller do."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+
+from debtflow.common.auth import Role, TokenService
+from debtflow.common.clock import utcnow
+from debtflow.common.messaging.memory import InMemoryBus
+from debtflow.common.problems import Unauthenticated
+from debtflow.common.settings import DEVELOPMENT_AUTH_SECRET
+from debtflow.intake.app import build_definition
+from debtflow.intake.settings import IntakeSettings
+from support import RunningService, fresh_database, running_service, token
+
+SECRET = "unit-test-signing-key-" + "0123456789abcdef" * 3  # long enough for HS512 too
+PROBLEM = "application/problem+json"
+
+
+def tokens(**options: Any) -> TokenService:
+    return TokenService(secret=options.pop("secret", SECRET), **options)
+
+
+# -- TokenService --------------------------------------------------------------------------------
+
+
+def test_issue_and_verify_round_trip() -> None:
+    issued = tokens().issue(
+        subject="lending-core-a", roles=["lender", "collector", "lender"], permissions=["pii:read"]
+    )
+    actor = tokens().verify(issued)
+    assert actor.subject == "lending-core-a"
+    assert actor.roles == {"lender", "collector"}
+    assert actor.permissions == {"pii:read"}
+    assert actor.can("pii:read") and not actor.can("pii:write")
+
+
+def test_a_token_without_permissions_grants_none() -> None:
+    actor = tokens().verify(tokens().issue(subject="alice", roles=[Role.SUPERVISOR]))
+    assert actor.roles == {"supervisor"}
+    assert actor.permissions == frozenset()
+
+
+def _claims(**overrides: Any) -> dict[str, Any]:
+    now = utcnow()
+    claims = {
+        "iss": "debtflow",
+        "aud": "debtflow",
+        "sub": "alice",
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(hours=1),
+        "roles": ["supervisor"],
+        "permissions": [],
+    }
+    claims.update(overrides)
+    return {key: value for key, value in claims.items() if value is not None}
+
+
+@pytest.mark.parametrize(
+    ("forged", "reason"),
+    [
+        (lambda: tokens().issue(subject="alice", roles=["supervisor"], ttl=timedelta(minutes=-5)), "expired"),
+        (
+            lambda: tokens(secret="another-signing-key-0123456789abcdefgh").issue(
+                subject="alice", roles=["admin"]
+            ),
+            "not valid",
+        ),
+        (lambda: tokens(audience="someone-else").issue(subject="alice", roles=["admin"]), "not valid"),
+        (lambda: tokens(issuer="evil-issuer").issue(subject="alice", roles=["admin"]), "not valid"),
+        (lambda: "garbage", "not valid"),
+        (lambda: "", "not valid"),
+        (lambda: "a.b.c", "not valid"),
+        (lambda: jwt.encode(_claims(), key=None, algorithm="none"), "not valid"),  # unsigned
+        (lambda: jwt.encode(_claims(), SECRET, algorithm="HS512"), "not valid"),  # algorithm not allowed
+        (lambda: jwt.encode(_claims(exp=None), SECRET, algorithm="HS256"), "not valid"),  # never expires
+        (lambda: jwt.encode(_claims(sub=None), SECRET, algorithm="HS256"), "not valid"),  # nobody
+        (
+            lambda: jwt.encode(_claims(nbf=utcnow() + timedelta(hours=1)), SECRET, algorithm="HS256"),
+            "not valid",
+        ),
+        (lambda: jwt.encode(_claims(roles="admin"), SECRET, algorithm="HS256"), "must be lists"),
+    ],
+    ids=[
+        "expired",
+        "wrong-secret",
+        "wrong-audience",
+        "wrong-issuer",
+        "garbage",
+        "empty",
+        "three-dots",
+        "alg-none",
+        "hs512",
+        "no-exp",
+        "no-sub",
+        "not-yet-valid",
+        "roles-not-a-list",
+    ],
+)
+def test_bad_tokens_are_unauthenticated(forged: Any, reason: str) -> None:
+    with pytest.raises(Unauthenticated, match=reason) as caught:
+        tokens().verify(forged())
+    assert caught.value.status == 401
+    assert caught.value.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_tampered_claims_break_the_signature() -> None:
+    header, claims, signature = tokens().issue(subject="alice", roles=["collector"]).split(".")
+    decoded = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    decoded["roles"] = ["admin"]
+    forged = base64.urlsafe_b64encode(json.dumps(decoded).encode()).decode().rstrip("=")
+    with pytest.raises(Unauthenticated):
+        tokens().verify(f"{header}.{forged}.{signature}")
+
+
+@pytest.mark.parametrize("roles", [["superuser"], ["lender", "god"], ["Lender"]])
+def test_unknown_roles_are_refused_at_issue(roles: list[str]) -> None:
+    with pytest.raises(ValueError, match="unknown role"):
+        tokens().issue(subject="alice", roles=roles)
+
+
+# -- over HTTP (intake) --------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def intake(tmp_path: Path) -> AsyncIterator[RunningService]:
+    async with fresh_database("sqlite", tmp_path) as url:
+        settings = IntakeSettings(database_url=url, bus="memory", log_format="console")
+        async with running_service(build_definition(settings), bus=InMemoryBus()) as service:
+            yield service
+
+
+def _default(loan_id: str = "LN-2026-000123") -> dict[str, Any]:
+    return {
+        "loan_id": loan_id,
+        "borrower_id": "BR-88812",
+        "currency": "CNY",
+        "principal_outstanding": "12000.00",
+        "interest_outstanding": "350.40",
+        "fees_outstanding": "50.00",
+        "first_unpaid_due_date": (date.today() - timedelta(days=100)).isoformat(),
+        "as_of_date": date.today().isoformat(),
+    }
+
+
+def _assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["type"] == f"urn:debtflow:problem:{slug}"
+    assert body["status"] == status
+    return body  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Basic bGVuZGVyOnNlY3JldA=="},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer not-a-token"},
+        {
+            "Authorization": "Bearer "
+            + TokenService(secret="someone-elses-signing-key-0123456789").issue(
+                subject="lending-core-a", roles=["lender"]
+            )
+        },
+    ],
+    ids=["none", "basic", "empty-bearer", "garbage", "foreign-key"],
+)
+async def test_missing_or_invalid_credentials_get_401(
+    intake: RunningService, headers: dict[str, str]
+) -> None:
+    response = await intake.client.post("/v1/defaults", json=_default(), headers=headers)
+    _assert_problem(response, 401, "unauthenticated")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_an_expired_token_says_so(intake: RunningService) -> None:
+    expired = TokenService(secret=DEVELOPMENT_AUTH_SECRET).issue(
+        subject="lending-core-a", roles=["lender"], ttl=timedelta(minutes=-5)
+    )
+    response = await intake.client.get(
+        "/v1/debts/5b0c1f3e-8d3a-4c55-9a51-2f0f7c0e9a11", headers={"Authorization": f"Bearer {expired}"}
+    )
+    body = _assert_problem(response, 401, "unauthenticated")
+    assert "expired" in body["detail"]
+
+
+@pytest.mark.parametrize("role", ["collector", "supervisor", "admin", "auditor"])
+async def test_only_lenders_may_post_defaults(intake: RunningService, role: str) -> None:
+    response = await intake.client.post("/v1/defaults", json=_default(), headers=token(role))
+    body = _assert_problem(response, 403, "forbidden")
+    assert "lender" in body["detail"]
+
+
+async def test_debts_are_readable_by_their_lender_and_staff_only(intake: RunningService) -> None:
+    created = await intake.client.post(
+        "/v1/defaults", json=_default(), headers=token("lender", subject="core-a")
+    )
+    assert created.status_code == 201, created.text
+    path = f"/v1/debts/{created.json()['id']}"
+
+    own = await intake.client.get(path, headers=token("lender", subject="core-a"))
+    assert own.status_code == 200 and own.json()["source_system"] == "core-a"
+
+    other = await intake.client.get(path, headers=token("lender", subject="core-b"))
+    _assert_problem(other, 404, "not-found")  # not 403: another lender does not learn the debt exists
+
+    for role in ("supervisor", "collector", "auditor"):
+        staff = await intake.client.get(path, headers=token(role, subject="someone"))
+        assert staff.status_code == 200, (role, staff.text)
+        assert staff.json() == own.json()
+
+
+async def test_the_source_system_is_the_token_subject(intake: RunningService) -> None:
+    first = await intake.client.post(
+        "/v1/defaults", json=_default("LN-1"), headers=token("lender", subject="core-a")
+    )
+    same_loan_other_core = await intake.client.post(
+        "/v1/defaults", json=_default("LN-1"), headers=token("lender", subject="core-b")
+    )
+    assert (first.status_code, same_loan_other_core.status_code) == (201, 201)
+    assert first.json()["id"] != same_loan_other_core.json()["id"]
+    assert same_loan_other_core.json()["source_system"] == "core-b"
+    again = await intake.client.post(
+        "/v1/defaults", json=_default("LN-1"), headers=token("lender", subject="core-a")
+    )
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+
+
+async def test_admin_endpoints_need_the_admin_role(intake: RunningService) -> None:
+    _assert_problem(await intake.client.get("/admin/outbox"), 401, "unauthenticated")
+    _assert_problem(await intake.client.get("/admin/outbox", headers=token("supervisor")), 403, "forbidden")
+    allowed = await intake.client.get("/admin/outbox", headers=token("admin", subject="ops"))
+    assert allowed.status_code == 200, allowed.text
