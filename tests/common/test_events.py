@@ -12,10 +12,21 @@ import pytest
 
 from debtflow.common.docs import generated_files, repo_root
 from debtflow.common.events import (
+    BalanceSnapshot,
+    BorrowerRegistered,
+    BorrowerUpdated,
     CloudEvent,
     DebtClassified,
     DebtEscalatedToLegal,
     DebtRegistered,
+    DebtSettled,
+    DebtSold,
+    DebtUpdated,
+    DebtWrittenOff,
+    EncryptedPersonalData,
+    PaymentAllocation,
+    PaymentReceived,
+    PaymentReversed,
     EventPayload,
     EventRegistry,
     LegalCaseOpened,
@@ -100,7 +111,66 @@ def _case_opened() -> LegalCaseOpened:
     )
 
 
+BALANCES = BalanceSnapshot(principal="11000.00", interest="0.00", penalty_interest="0.00", fees="0.00",
+                           total="11000.00")
+ALLOCATION = PaymentAllocation(penalty_interest="0.00", fees="50.00", interest="350.40", principal="1000.00",
+                               credit="0.00")
+
+
+def _updated() -> DebtUpdated:
+    return DebtUpdated(debt_id=DEBT_ID, borrower_id="BR-88812", cause="snapshot", version=3, currency="CNY",
+                       balances=BALANCES, first_unpaid_due_date=date(2026, 3, 15), as_of_date=date(2026, 11, 28),
+                       status="open", updated_at=WHEN)
+
+
+def _payment() -> PaymentReceived:
+    return PaymentReceived(payment_id=uuid.uuid4(), lending_core_payment_id="PAY-1", debt_id=DEBT_ID,
+                           borrower_id="BR-88812", amount="1400.40", currency="CNY", paid_at=WHEN, channel="bank",
+                           allocation=ALLOCATION, post_disposal=False, balances_after=BALANCES,
+                           first_unpaid_due_date_after=date(2026, 3, 15), status_after="open", version=2)
+
+
+def _reversal() -> PaymentReversed:
+    return PaymentReversed(payment_id=uuid.uuid4(), lending_core_payment_id="PAY-1", debt_id=DEBT_ID,
+                           borrower_id="BR-88812", amount="1400.40", currency="CNY", reversed_allocation=ALLOCATION,
+                           post_disposal=False, balances_after=BALANCES, first_unpaid_due_date_after=None,
+                           status_after="open", reason_code="bounced", reversed_at=WHEN, version=3)
+
+
+def _borrower_registered() -> BorrowerRegistered:
+    return BorrowerRegistered(borrower_id="BR-88812", id_type="resident_id", region="Beijing",
+                              timezone="Asia/Shanghai", personal_data=EncryptedPersonalData(phones=("v1:k:abc",)),
+                              version=1, registered_at=WHEN)
+
+
+def _borrower_updated() -> BorrowerUpdated:
+    return BorrowerUpdated(borrower_id="BR-88812", personal_data=EncryptedPersonalData(), version=2, updated_at=WHEN)
+
+
+def _settled() -> DebtSettled:
+    return DebtSettled(debt_id=DEBT_ID, borrower_id="BR-88812", settlement_amount="8000.00", currency="CNY",
+                       settled_on=date(2026, 11, 28), settled_at=WHEN)
+
+
+def _sold() -> DebtSold:
+    return DebtSold(debt_id=DEBT_ID, borrower_id="BR-88812", buyer_ref="AMC-1", sale_price="1200.00",
+                    currency="CNY", sold_on=date(2026, 11, 28), sold_at=WHEN)
+
+
+def _written_off() -> DebtWrittenOff:
+    return DebtWrittenOff(debt_id=DEBT_ID, borrower_id="BR-88812", amount_written_off="12400.40", currency="CNY",
+                          reason_code="uncollectable", written_off_on=date(2026, 11, 28), written_off_at=WHEN)
+
+
 PAYLOADS = {
+    DebtUpdated: _updated,
+    PaymentReceived: _payment,
+    PaymentReversed: _reversal,
+    BorrowerRegistered: _borrower_registered,
+    BorrowerUpdated: _borrower_updated,
+    DebtSettled: _settled,
+    DebtSold: _sold,
+    DebtWrittenOff: _written_off,
     DebtRegistered: _registered,
     DebtClassified: _classified,
     StrategyAssigned: _strategy,
@@ -146,13 +216,18 @@ def test_envelope_is_cloudevents_structured_json(payload: EventPayload) -> None:
     assert document["type"] == payload.event_type
     assert document["datacontenttype"] == "application/json"
     assert datetime.fromisoformat(document["time"]).tzinfo is not None
-    assert document["data"] == json.loads(payload.model_dump_json(exclude_none=True))
-    assert "causationid" not in document  # absent attributes are omitted, not null
+    assert document["data"] == json.loads(payload.model_dump_json())  # inside data, null is a value
+    assert "causationid" not in document  # absent envelope attributes are omitted, not null
 
 
-def test_subject_is_the_debt_id(payload: EventPayload) -> None:
+def _expected_subject(payload: EventPayload) -> str:
+    """Debt events are about the debt; borrower events about the borrower."""
+    return str(DEBT_ID) if hasattr(payload, "debt_id") else "BR-88812"
+
+
+def test_subject_is_the_debt_id_or_for_borrower_events_the_borrower_id(payload: EventPayload) -> None:
     envelope = CloudEvent.new(payload, source_service=payload.producer)
-    assert envelope.subject == str(DEBT_ID)
+    assert envelope.subject == _expected_subject(payload)
 
 
 def test_first_event_of_a_chain_correlates_with_itself(payload: EventPayload) -> None:
@@ -175,7 +250,7 @@ def test_kafka_headers_carry_the_routing_attributes(payload: EventPayload) -> No
     assert headers["ce_id"] == envelope.id.encode()
     assert headers["ce_type"] == payload.event_type.encode()
     assert headers["ce_source"] == f"/services/{payload.producer}".encode()
-    assert headers["ce_subject"] == str(DEBT_ID).encode()
+    assert headers["ce_subject"] == _expected_subject(payload).encode()
     assert headers["ce_correlationid"] == b"req-42"
     assert "ce_causationid" not in headers
 

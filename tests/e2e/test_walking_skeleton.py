@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from debtflow.common.embedded import EmbeddedBroker
-from debtflow.common.events import UndecodableEvent, decode_event, registry
+from debtflow.common.events import UndecodableEvent, decode_event
 from debtflow.common.events.envelope import STRUCTURED_CONTENT_TYPE
 from debtflow.common.services import SERVICE_NAMES
 from e2e_stack import CONSUMES, Stack, header, metric_value, running_stack
@@ -306,6 +306,13 @@ async def test_escalating_a_debt_already_in_legal_keeps_its_one_case(stack: Stac
 # -- 4. every published event keeps the contract -----------------------------------------------------
 
 
+#: What this module's scenarios make the services publish (payments and disposals have tests of their own).
+WALKING_SKELETON_EVENT_TYPES = {
+    "debtflow.debt.registered.v1", "debtflow.debt.classified.v1", "debtflow.collection.strategy_assigned.v1",
+    "debtflow.debt.escalated_to_legal.v1", "debtflow.legal.case_opened.v1",
+}
+
+
 async def test_every_published_event_matches_its_schema(stack: Stack) -> None:
     # Enough traffic of its own for every event type, whatever else ran before.
     correlation_id = f"e2e-{RUN}-schema"
@@ -346,7 +353,7 @@ async def test_every_published_event_matches_its_schema(stack: Stack) -> None:
                 problems.append(f"{where}: {event.type} from {event.source} on {producer}'s topic")
             events[event.id] = event
     assert not problems, "\n".join(problems)
-    assert {event.type for event in events.values()} >= {model.event_type for model in registry.all()}
+    assert {event.type for event in events.values()} >= WALKING_SKELETON_EVENT_TYPES
 
     # Everything the loss default set off carries the correlation id the lending core sent with it.
     caused_by_loss = {event.type: event.correlationid for event in events.values() if event.subject == loss["id"]}

@@ -85,6 +85,7 @@ async def test_the_registration_is_announced_once(intake: Harness) -> None:
         "loan_id": "LN-2026-000123", "currency": "CNY", "principal_outstanding": "12000.00",
         "interest_outstanding": "350.40", "fees_outstanding": "50.00", "total_outstanding": "12400.40",
         "first_unpaid_due_date": "2026-02-15", "as_of_date": "2026-11-27",
+        "penalty_interest_outstanding": "0.00", "product": None, "version": 1,
     }
     outbox = intake.runtime.definition.messaging.outbox
     async with intake.runtime.sessions() as session:

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
+from debtflow.common.pii import DEVELOPMENT_PII_HMAC_KEY, DEVELOPMENT_PII_KEYS, FieldCipher
 from debtflow.common.services import SERVICE_PORTS
 
 #: The signing key every service accepts in development mode. Start-up refuses it in production.
@@ -132,6 +133,34 @@ class ServiceSettings(BaseSettings):
             )
         if len(self.auth_secret.get_secret_value().encode()) < 32:
             raise RuntimeError("the auth secret must be at least 32 bytes long")
+
+
+class PersonalDataSettings(ServiceSettings):
+    """Settings of services that hold personal data (intake, crm): the field-encryption key ring."""
+
+    pii_keys: SecretStr = Field(
+        SecretStr(DEVELOPMENT_PII_KEYS),
+        description="AES key ring for personal data, `kid:base64key[,kid:base64key...]` (16/24/32-byte keys). "
+        "Keep retired keys listed so old values still decrypt. Default: the development key.",
+    )
+    pii_active_key: str | None = Field(None, description="Key id new values are encrypted with; default the first.")
+    pii_lookup_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_PII_HMAC_KEY),
+        description="HMAC key of the exact-match lookup hashes (never rotate without re-hashing).",
+    )
+
+    def field_cipher(self) -> FieldCipher:
+        return FieldCipher.from_settings(
+            self.pii_keys.get_secret_value(), self.pii_active_key, self.pii_lookup_key.get_secret_value()
+        )
+
+    def refuse_unsafe_production(self) -> None:
+        super().refuse_unsafe_production()
+        self.field_cipher()  # a malformed key ring fails start-up, not the first borrower
+        development = (self.pii_keys.get_secret_value() == DEVELOPMENT_PII_KEYS
+                       or self.pii_lookup_key.get_secret_value() == DEVELOPMENT_PII_HMAC_KEY)
+        if self.environment != "development" and development:
+            raise RuntimeError("DEBTFLOW_PII_KEYS and DEBTFLOW_PII_LOOKUP_KEY must be set outside development mode")
 
 
 def settings_class_for(service: str) -> type[ServiceSettings]:

@@ -10,8 +10,14 @@ from debtflow.common.events import (
     DebtClassified,
     DebtEscalatedToLegal,
     DebtRegistered,
+    DebtSettled,
+    DebtSold,
+    DebtUpdated,
+    DebtWrittenOff,
     EventPayload,
     LegalCaseOpened,
+    PaymentReceived,
+    PaymentReversed,
     StrategyAssigned,
 )
 
@@ -42,7 +48,43 @@ def _legal_case(event: LegalCaseOpened) -> str:
     return f"Legal case opened ({event.trigger.replace('_', ' ')}), stage {event.stage.replace('_', ' ')}"
 
 
+def _updated(event: DebtUpdated) -> str:
+    causes = {"default_update": "newer figures from the lending core", "snapshot": "lending-core balance snapshot",
+              "disposal": "disposal"}
+    return (f"Balance updated ({causes[event.cause]}): {event.currency} {event.balances.total} outstanding, "
+            f"status {event.status.replace('_', ' ')}")
+
+
+def _payment(event: PaymentReceived) -> str:
+    kind = "Recovery after disposal" if event.post_disposal else "Payment"
+    return (f"{kind} of {event.currency} {event.amount} received via {event.channel}; "
+            f"{event.currency} {event.balances_after.total} still outstanding")
+
+
+def _reversal(event: PaymentReversed) -> str:
+    return (f"Payment of {event.currency} {event.amount} reversed ({event.reason_code.replace('_', ' ')}); "
+            f"{event.currency} {event.balances_after.total} outstanding")
+
+
+def _settled(event: DebtSettled) -> str:
+    return f"Settled for {event.currency} {event.settlement_amount}; the rest was waived"
+
+
+def _sold(event: DebtSold) -> str:
+    return f"Debt sold on {event.sold_on}"
+
+
+def _written_off(event: DebtWrittenOff) -> str:
+    return f"Written off on {event.written_off_on} ({event.reason_code.replace('_', ' ')})"
+
+
 DESCRIBERS: dict[type[EventPayload], Callable[[Any], str]] = {
+    DebtUpdated: _updated,
+    PaymentReceived: _payment,
+    PaymentReversed: _reversal,
+    DebtSettled: _settled,
+    DebtSold: _sold,
+    DebtWrittenOff: _written_off,
     DebtRegistered: _registered,
     DebtClassified: _classified,
     StrategyAssigned: _strategy,

@@ -14,6 +14,14 @@ from debtflow.common.events import CloudEvent, EventPayload, events_topic
 from debtflow.common.logging import correlation_id_var
 
 
+#: Well under Kafka's default 1 MiB request limit: events carry ids and facts, never documents.
+DEFAULT_MAX_EVENT_BYTES = 256 * 1024
+
+
+class EventTooLarge(ValueError):
+    """An event too big to publish; the transaction that emitted it fails instead of committing it."""
+
+
 class UnitOfWork:
     """Open with `async with`; commits on normal exit, rolls back on an exception. Services never commit."""
 
@@ -27,8 +35,10 @@ class UnitOfWork:
         correlation_id: str | None,
         causation_id: str | None,
         on_commit: Callable[[], None] | None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         self._sessions = sessions
+        self._max_event_bytes = max_event_bytes
         self.tables = tables
         self.service = service
         self._topic = events_topic(service, topic_prefix)
@@ -82,21 +92,23 @@ class UnitOfWork:
         if not self.emitted:
             return
         now = utcnow()
-        await self.session.execute(
-            insert(self.tables.outbox),
-            [
-                {
-                    "event_id": envelope.id,
-                    "event_type": envelope.type,
-                    "topic": self._topic,
-                    "message_key": envelope.subject,
-                    "envelope": envelope.to_json(),
-                    "occurred_at": envelope.time,
-                    "created_at": now,
-                }
-                for envelope in self.emitted
-            ],
-        )
+        rows = []
+        for envelope in self.emitted:
+            encoded = envelope.to_json()
+            if len(encoded.encode()) > self._max_event_bytes:
+                # Refuse it now: a record the broker can never accept would block the relay for good.
+                raise EventTooLarge(f"{envelope.type} is {len(encoded.encode())} bytes; the limit is "
+                                    f"{self._max_event_bytes}")
+            rows.append({
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "topic": self._topic,
+                "message_key": envelope.subject,
+                "envelope": encoded,
+                "occurred_at": envelope.time,
+                "created_at": now,
+            })
+        await self.session.execute(insert(self.tables.outbox), rows)
 
 
 class UnitOfWorkFactory:
@@ -109,8 +121,10 @@ class UnitOfWorkFactory:
         *,
         service: str,
         topic_prefix: str = "",
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         self.sessions = sessions
+        self.max_event_bytes = max_event_bytes
         self.tables = tables
         self.service = service
         self.topic_prefix = topic_prefix
@@ -125,4 +139,5 @@ class UnitOfWorkFactory:
             correlation_id=correlation_id or correlation_id_var.get(),
             causation_id=causation_id,
             on_commit=self.on_commit,
+            max_event_bytes=self.max_event_bytes,
         )

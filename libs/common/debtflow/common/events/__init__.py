@@ -2,14 +2,35 @@
 
 from debtflow.common.events.base import EventPayload, EventRegistry, UnknownEventType, event, registry
 from debtflow.common.events.classification import DebtClassified, FiveTierClass
-from debtflow.common.events.collections import DebtEscalatedToLegal, ScheduledAction, StrategyAssigned
+from debtflow.common.events.collections import DebtEscalatedToLegal, DebtSettled, ScheduledAction, StrategyAssigned
 from debtflow.common.events.envelope import CloudEvent, UndecodableEvent, decode_event
-from debtflow.common.events.intake import DebtRegistered
-from debtflow.common.events.legal import LegalCaseOpened
+from debtflow.common.events.intake import (
+    BalanceSnapshot,
+    BorrowerRegistered,
+    BorrowerUpdated,
+    DebtRegistered,
+    DebtUpdated,
+    EncryptedPersonalData,
+    PaymentAllocation,
+    PaymentReceived,
+    PaymentReversed,
+)
+from debtflow.common.events.legal import DebtSold, DebtWrittenOff, LegalCaseOpened
 from debtflow.common.events.topics import dead_letter_topic, events_topic
 
 __all__ = [
+    "BalanceSnapshot",
+    "BorrowerRegistered",
+    "BorrowerUpdated",
     "CloudEvent",
+    "DebtSettled",
+    "DebtSold",
+    "DebtUpdated",
+    "DebtWrittenOff",
+    "EncryptedPersonalData",
+    "PaymentAllocation",
+    "PaymentReceived",
+    "PaymentReversed",
     "DebtClassified",
     "DebtEscalatedToLegal",
     "DebtRegistered",

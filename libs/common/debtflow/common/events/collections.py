@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from debtflow.common.events.base import EventPayload, event
 from debtflow.common.events.classification import DpdBucket
 from debtflow.common.events.intake import ExternalRef
+from debtflow.common.money import CurrencyCode, NonNegativeMoney
 
 ContactChannel = Literal["sms", "call", "email", "letter", "field_visit", "agency"]
 
@@ -45,3 +47,15 @@ class DebtEscalatedToLegal(EventPayload):
     reason_code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
     escalated_by: str = Field(min_length=1, max_length=128)
     escalated_at: AwareDatetime
+
+
+@event("debtflow.debt.settled.v1", producer="collections")
+class DebtSettled(EventPayload):
+    """A settlement was paid in full: the lender accepts it and waives whatever else was outstanding."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    settlement_amount: NonNegativeMoney
+    currency: CurrencyCode
+    settled_on: date
+    settled_at: AwareDatetime

@@ -62,7 +62,9 @@ class CloudEvent(BaseModel, Generic[PayloadT]):
         return self.data
 
     def to_json(self) -> str:
-        return self.model_dump_json(exclude_none=True)
+        # Leave out absent optional envelope attributes only; inside `data`, an explicit null is a value.
+        absent = {name for name in ("dataschema", "causationid") if getattr(self, name) is None}
+        return self.model_dump_json(exclude=absent)
 
     def kafka_headers(self) -> tuple[tuple[str, bytes], ...]:
         return kafka_headers(json.loads(self.to_json()))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from debtflow.common.events.base import EventPayload, event
 from debtflow.common.events.classification import FiveTierClass
 from debtflow.common.events.intake import ExternalRef
+from debtflow.common.money import CurrencyCode, NonNegativeMoney
 
 CaseTrigger = Literal["classified_doubtful", "classified_loss", "escalated_by_collections"]
 
@@ -25,3 +27,29 @@ class LegalCaseOpened(EventPayload):
     five_tier_class: FiveTierClass | None = None
     stage: Literal["pre_litigation"] = "pre_litigation"
     opened_at: AwareDatetime
+
+
+@event("debtflow.debt.sold.v1", producer="legal")
+class DebtSold(EventPayload):
+    """The debt was sold to a buyer; later payments are post-disposal recoveries."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    buyer_ref: str = Field(min_length=1, max_length=64)
+    sale_price: NonNegativeMoney
+    currency: CurrencyCode
+    sold_on: date
+    sold_at: AwareDatetime
+
+
+@event("debtflow.debt.written_off.v1", producer="legal")
+class DebtWrittenOff(EventPayload):
+    """The debt was written off the books; later payments are post-disposal recoveries."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    amount_written_off: NonNegativeMoney
+    currency: CurrencyCode
+    reason_code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+    written_off_on: date
+    written_off_at: AwareDatetime

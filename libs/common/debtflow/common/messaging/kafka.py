@@ -129,13 +129,16 @@ class KafkaBus(Bus):
         except BusUnavailable as error:
             return [error] * len(records)
         deliveries: list[asyncio.Future[Any] | BaseException] = []
-        for record in records:
+        for index, record in enumerate(records):
             try:
                 deliveries.append(
                     await producer.send(record.topic, record.value, key=record.key, headers=list(record.headers))
                 )
             except (KafkaError, OSError) as error:
-                deliveries.append(error)
+                # Queue nothing after a refused record: what follows would overtake it on its partition.
+                not_sent = BusUnavailable(f"not sent: an earlier record of the batch failed ({error!r})")
+                deliveries += [error, *[not_sent] * (len(records) - index - 1)]
+                break
         results: list[BaseException | None] = []
         for delivery in deliveries:
             if isinstance(delivery, BaseException):
