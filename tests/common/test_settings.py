@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import os
 from datetime import time
 
@@ -161,10 +163,29 @@ def test_production_refuses_the_development_key_given_explicitly(monkeypatch: py
 @pytest.mark.parametrize("secret", ["k" * 32, "a-long-random-production-signing-key-0123456789", "é" * 16])
 def test_production_accepts_a_key_of_at_least_32_bytes(monkeypatch: pytest.MonkeyPatch, secret: str) -> None:
     monkeypatch.setenv("DEBTFLOW_ENVIRONMENT", "production")
-    monkeypatch.setenv("DEBTFLOW_INTAKE_AUTH_SECRET", secret)
-    loaded = settings("intake")
+    monkeypatch.setenv("DEBTFLOW_CLASSIFICATION_AUTH_SECRET", secret)
+    loaded = settings("classification")
     assert not loaded.uses_development_key
     loaded.refuse_unsafe_production()
+
+
+PRODUCTION_PII_KEYS = "prod1:" + base64.b64encode(b"p" * 32).decode()
+
+
+def test_services_holding_personal_data_refuse_the_development_pii_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEBTFLOW_ENVIRONMENT", "production")
+    monkeypatch.setenv("DEBTFLOW_AUTH_SECRET", "a-long-random-production-signing-key-0123456789")
+    with pytest.raises(RuntimeError, match="PII"):
+        settings("intake").refuse_unsafe_production()
+    monkeypatch.setenv("DEBTFLOW_PII_KEYS", PRODUCTION_PII_KEYS)
+    monkeypatch.setenv("DEBTFLOW_PII_LOOKUP_KEY", "a-production-lookup-hash-key")
+    settings("intake").refuse_unsafe_production()
+
+
+def test_a_malformed_pii_key_ring_fails_at_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEBTFLOW_INTAKE_PII_KEYS", "k1:not-base64!")
+    with pytest.raises(ValueError):
+        settings("intake").refuse_unsafe_production()
 
 
 @pytest.mark.parametrize("environment", ["development", "production"])

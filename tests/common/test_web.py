@@ -246,7 +246,8 @@ async def test_the_correlation_id_reaches_the_emitted_event(intake: RunningServi
     broker = intake.runtime.bus.broker  # type: ignore[attr-defined]
 
     async def published() -> list[Any]:
-        return broker.records("debtflow.intake.events")
+        return [record for record in broker.records("debtflow.intake.events")
+                if record.header("ce_type") == "debtflow.debt.registered.v1"]
 
     [record] = await eventually(published, what="the DebtRegistered event")
     assert dict(record.headers)["ce_correlationid"] == b"lc-batch-9"

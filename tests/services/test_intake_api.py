@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from debtflow.common.events import DebtRegistered
+from debtflow.common.events import BorrowerRegistered, DebtRegistered
 from debtflow.intake.models import Debt
 from service_harness import Harness, harness
 from sqlalchemy import select
@@ -72,11 +72,13 @@ async def test_the_registration_is_announced_once(intake: Harness) -> None:
     debt = response.json()
     await intake.settled()
 
-    records = intake.broker.records("debtflow.intake.events")
+    records = [record for record in intake.broker.records("debtflow.intake.events")
+               if record.header("ce_type") == "debtflow.debt.registered.v1"]
     assert len(records) == 1
     assert records[0].key == debt["id"].encode()
-    assert records[0].header("ce_type") == "debtflow.debt.registered.v1"
-    [event] = intake.emitted()
+    [event] = intake.emitted(DebtRegistered)
+    [borrower] = intake.emitted(BorrowerRegistered)
+    assert borrower.subject == "BR-88812"
     assert (event.type, event.subject, event.source) == ("debtflow.debt.registered.v1", debt["id"], "/services/intake")
     payload = event.data
     assert isinstance(payload, DebtRegistered)
@@ -89,7 +91,7 @@ async def test_the_registration_is_announced_once(intake: Harness) -> None:
     }
     outbox = intake.runtime.definition.messaging.outbox
     async with intake.runtime.sessions() as session:
-        [row] = (await session.execute(select(outbox))).all()
+        [row] = (await session.execute(select(outbox).where(outbox.c.event_id == event.id))).all()
     assert (row.event_id, row.event_type, row.message_key) == (event.id, event.type, debt["id"])
     assert row.published_at is not None
     assert row.envelope.encode() == records[0].value
@@ -108,7 +110,7 @@ async def test_posting_a_registered_loan_again_returns_it_unchanged_and_announce
 
     await intake.settled()
     assert await intake.count(Debt) == 1
-    assert await intake.outbox_count() == 1
+    assert await intake.outbox_count() == 2  # the debt and, the first time, its borrower
     assert len(intake.emitted(DebtRegistered)) == 1
 
 
@@ -133,7 +135,7 @@ async def test_concurrent_duplicate_posts_register_one_debt_and_one_event(intake
     assert len({response.json()["id"] for response in responses}) == 1
     await intake.settled()
     assert await intake.count(Debt) == 1
-    assert await intake.outbox_count() == 1
+    assert await intake.outbox_count() == 2  # the debt and, the first time, its borrower
     assert len(intake.emitted(DebtRegistered)) == 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -38,6 +39,10 @@ class Problem(Exception):
         self.extensions = extensions
 
 
+    def document(self) -> dict[str, Any]:
+        return problem_document(self.status, self.slug, self.title, self.detail, **self.extensions)
+
+
 class NotFound(Problem):
     status, slug, title = 404, "not-found", "Not found"
 
@@ -61,6 +66,10 @@ class UnsupportedMediaType(Problem):
     status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
+class PayloadTooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
 class InvalidInput(Problem):
     """Input that parsed but breaks a business rule; `errors` names the fields like a validation error."""
 
@@ -75,9 +84,14 @@ def field_error(field: str, rule: str, message: str, location: str = "body") -> 
             "message": message}
 
 
+def problem_document(status: int, slug: str, title: str, detail: str, **extensions: Any) -> dict[str, Any]:
+    """The RFC 9457 body, also used for the per-item problems of a batch."""
+    return {"type": problem_type(slug), "title": title, "status": status, "detail": detail, **extensions}
+
+
 def problem_response(status: int, slug: str, title: str, detail: str, request: Request | None = None,
                      headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
-    body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = problem_document(status, slug, title, detail)
     if request is not None:
         body["instance"] = request.url.path
     correlation_id = correlation_id_var.get()
@@ -87,16 +101,20 @@ def problem_response(status: int, slug: str, title: str, detail: str, request: R
     return JSONResponse(body, status_code=status, media_type=PROBLEM_CONTENT_TYPE, headers=headers)
 
 
-def _validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
-    """Field paths and rule names only: input values are never echoed (they may be personal data)."""
+def validation_errors(errors: Sequence[Any], *, location: str | None = None) -> list[dict[str, str]]:
+    """Pydantic errors as field paths and rule names only: input values are never echoed (they may be
+    personal data). Request errors carry their location first; pass `location` for a bare model's errors."""
     items = []
-    for item in error.errors():
-        location, *path = [str(part) for part in item.get("loc", ())] or ["body"]
-        field = ".".join(path) or location
-        message = str(item.get("msg", "invalid"))
+    for item in errors:
+        parts = [str(part) for part in item.get("loc", ())]
+        if location is not None:
+            parts.insert(0, location)
+        where, *path = parts or ["body"]
+        field = ".".join(path) or where
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
         if item.get("type") == "json_invalid":  # its "path" is a character position, not a field
-            field, message = location, f"{message} at character {'.'.join(path) or '?'}"
-        items.append(field_error(field, str(item.get("type", "invalid")), message, location))
+            field, message = where, f"{message} at character {'.'.join(path) or '?'}"
+        items.append(field_error(field, str(item.get("type", "invalid")), message, where))
     return items
 
 
@@ -112,7 +130,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = _validation_errors(error)
+        errors = validation_errors(error.errors())
         fields = ", ".join(sorted({item["field"] for item in errors}))
         return problem_response(422, "validation-error", "Invalid input",
                                 f"{len(errors)} field(s) failed validation: {fields}", request, errors=errors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from functools import cached_property
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -149,6 +150,7 @@ class PersonalDataSettings(ServiceSettings):
         description="HMAC key of the exact-match lookup hashes (never rotate without re-hashing).",
     )
 
+    @cached_property
     def field_cipher(self) -> FieldCipher:
         return FieldCipher.from_settings(
             self.pii_keys.get_secret_value(), self.pii_active_key, self.pii_lookup_key.get_secret_value()
@@ -156,7 +158,7 @@ class PersonalDataSettings(ServiceSettings):
 
     def refuse_unsafe_production(self) -> None:
         super().refuse_unsafe_production()
-        self.field_cipher()  # a malformed key ring fails start-up, not the first borrower
+        _ = self.field_cipher  # a malformed key ring fails start-up, not the first borrower
         development = (self.pii_keys.get_secret_value() == DEVELOPMENT_PII_KEYS
                        or self.pii_lookup_key.get_secret_value() == DEVELOPMENT_PII_HMAC_KEY)
         if self.environment != "development" and development:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from debtflow.common.web import ServiceDefinition, create_app
 from debtflow.intake.api import router
+from debtflow.intake.consumers import HANDLERS
 from debtflow.intake.models import Base, messaging
 from debtflow.intake.settings import IntakeSettings
 
@@ -12,12 +13,14 @@ def build_definition(settings: IntakeSettings | None = None) -> ServiceDefinitio
     return ServiceDefinition(
         name="intake",
         title="debtflow intake",
-        description="The debt register: lending cores post defaulted loans here; intake announces each new debt.",
+        description="The debt register: defaults, payments and snapshots from lending cores; borrowers' personal "
+        "data encrypted at rest and masked by role.",
         settings=settings or IntakeSettings(),
         metadata=Base.metadata,
         messaging=messaging,
         migrations="debtflow.intake:migrations",
         routers=[router],
+        handlers=HANDLERS,
     )
 
 

@@ -25,6 +25,7 @@ from debtflow.common.messaging.bus import Bus
 from debtflow.common.messaging.relay import outbox_status, replay_outbox
 from debtflow.common.problems import (
     PROBLEM_CONTENT_TYPE,
+    PayloadTooLarge,
     UnsupportedMediaType,
     install_problem_handlers,
     problem_response,
@@ -89,6 +90,20 @@ class JsonRoute(APIRoute):
 def service_router(**options: Any) -> APIRouter:
     """An APIRouter with debtflow's JSON-body checking and documented problem responses."""
     return APIRouter(route_class=JsonRoute, responses=PROBLEM_RESPONSES, **options)
+
+
+async def read_body(request: Request, *, max_bytes: int) -> bytes:
+    """The request body, refusing (413) more than `max_bytes` before reading it all into memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(f"the body is {declared} bytes; at most {max_bytes} are accepted")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"the body is larger than the {max_bytes} bytes accepted")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 # -- dependencies routes use --------------------------------------------------------------------------

@@ -75,23 +75,22 @@ class IdempotencyKeys:
 
     async def run(self, uow_factory: UnitOfWorkFactory, *, scope: str, key: str | None, fingerprint: str,
                   operation: Operation) -> IdempotentResult:
+        if key is not None:
+            check_key(key)
+        try:
+            return await self._run_once(uow_factory, scope, key, fingerprint, operation)
+        except IntegrityError:
+            # A concurrent request with this key (or the same natural key) committed first; a second run
+            # sees its rows, so it replays or answers "already there" instead of failing.
+            return await self._run_once(uow_factory, scope, key, fingerprint, operation)
+
+    async def _run_once(self, uow_factory: UnitOfWorkFactory, scope: str, key: str | None, fingerprint: str,
+                        operation: Operation) -> IdempotentResult:
+        table = self.table
         if key is None:
             async with uow_factory() as uow:
                 status_code, body = await operation(uow)
             return IdempotentResult(status_code, body, replayed=False)
-        check_key(key)
-        for attempt in (1, 2):
-            try:
-                return await self._run_once(uow_factory, scope, key, fingerprint, operation)
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-                # A concurrent request with this key committed first; the next round replays its answer.
-        raise AssertionError("unreachable")
-
-    async def _run_once(self, uow_factory: UnitOfWorkFactory, scope: str, key: str, fingerprint: str,
-                        operation: Operation) -> IdempotentResult:
-        table = self.table
         async with uow_factory() as uow:
             stored = (await uow.session.execute(
                 select(table.c.fingerprint, table.c.status_code, table.c.response_body, table.c.created_at)
