@@ -10,10 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from debtflow.classification.models import ClassificationHistoryRow
 from debtflow.common.events import (
+    BalanceSnapshot,
     CloudEvent,
     DebtClassified,
     DebtEscalatedToLegal,
+    DebtRegistered,
     LegalCaseOpened,
+    PaymentAllocation,
+    PaymentReceived,
     StrategyAssigned,
 )
 from debtflow.crm.models import TimelineEntry
@@ -345,13 +349,47 @@ async def test_credit_summarises_the_portfolio_per_currency(database_url: str, c
                                   {"label": "unclassified", "debts": 1, "exposure": "0.60"}],
                 "by_five_tier_class": [{"label": "doubtful", "debts": 1, "exposure": "12400.40"},
                                        {"label": "unclassified", "debts": 1, "exposure": "0.60"}],
+                "closed": {},
             },
             {
                 "currency": "USD", "debts": 1, "exposure": "999.99",
                 "by_dpd_bucket": [{"label": "M2", "debts": 1, "exposure": "999.99"}],
                 "by_five_tier_class": [{"label": "special_mention", "debts": 1, "exposure": "999.99"}],
+                "closed": {},
             },
         ]
+
+
+def _balances(total: str) -> BalanceSnapshot:
+    return BalanceSnapshot(principal=total, interest="0.00", penalty_interest="0.00", fees="0.00", total=total)
+
+
+def _payment(debt: DebtRegistered, *, version: int, amount: str, left: str, status: str = "open") -> PaymentReceived:
+    return PaymentReceived(
+        payment_id=uuid.uuid4(), lending_core_payment_id=f"PAY-{version}", debt_id=debt.debt_id,
+        borrower_id=debt.borrower_id, amount=amount, currency=debt.currency, paid_at=datetime.now(UTC),
+        channel="bank_transfer", allocation=PaymentAllocation(penalty_interest="0.00", fees="0.00",
+                                                              interest="0.00", principal=amount, credit="0.00"),
+        post_disposal=False, balances_after=_balances(left), first_unpaid_due_date_after=None,
+        status_after=status, version=version,  # type: ignore[arg-type]
+    )
+
+
+async def test_credit_exposure_follows_payments_in_version_order_and_closed_debts_leave_the_open_book(
+    database_url: str,
+) -> None:
+    async with harness("credit", database_url) as service:
+        paid_down = registered(currency="CNY", principal="1000.00", days_overdue=40)
+        paid_off = registered(currency="CNY", principal="300.00", days_overdue=40)
+        for payload in (paid_down, paid_off):
+            await service.publish(payload)
+        await service.publish(_payment(paid_down, version=3, amount="400.00", left="600.00"))
+        await service.publish(_payment(paid_down, version=2, amount="100.00", left="900.00"))  # late, older news
+        await service.publish(_payment(paid_off, version=2, amount="300.00", left="0.00", status="settled"))
+        await service.settled()
+        summary = await service.get_json("/v1/portfolio/summary", RISK)
+        [yuan] = summary["by_currency"]
+        assert (yuan["debts"], yuan["exposure"], yuan["closed"]) == (1, "600.00", {"settled": 1})
 
 
 async def test_credit_counts_a_redelivered_event_once(database_url: str) -> None:

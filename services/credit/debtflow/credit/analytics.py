@@ -28,6 +28,7 @@ class CurrencySummary:
     exposure: Decimal = Decimal("0.00")
     by_dpd_bucket: list[Slice] = field(default_factory=list)
     by_five_tier_class: list[Slice] = field(default_factory=list)
+    closed: dict[str, int] = field(default_factory=dict)  # settled / sold / written_off -> count
 
 
 def bucket_sort_key(label: str) -> tuple[int, int, int, str]:
@@ -41,8 +42,9 @@ def bucket_sort_key(label: str) -> tuple[int, int, int, str]:
 def summarise(
     by_bucket: Iterable[tuple[str, str | None, int, Decimal]],
     by_class: Iterable[tuple[str, str | None, int, Decimal]],
+    closed: Iterable[tuple[str, str, int]] = (),
 ) -> list[CurrencySummary]:
-    """Rows are (currency, label or None, count, exposure) as grouped by the database."""
+    """Open debts' rows are (currency, label or None, count, exposure); closed ones (currency, status, count)."""
     summaries: dict[str, CurrencySummary] = {}
     buckets: dict[str, list[Slice]] = defaultdict(list)
     classes: dict[str, list[Slice]] = defaultdict(list)
@@ -53,6 +55,8 @@ def summarise(
         buckets[currency].append(Slice(label or UNCLASSIFIED, count, exposure))
     for currency, label, count, exposure in by_class:
         classes[currency].append(Slice(label or UNCLASSIFIED, count, exposure))
+    for currency, status, count in closed:
+        summaries.setdefault(currency, CurrencySummary(currency)).closed[status] = count
     for currency, summary in summaries.items():
         summary.by_dpd_bucket = sorted(buckets[currency], key=lambda s: bucket_sort_key(s.label))
         summary.by_five_tier_class = sorted(

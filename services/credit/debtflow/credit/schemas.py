@@ -21,10 +21,11 @@ class CurrencySummaryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     currency: str
-    debts: int
-    exposure: NonNegativeMoney
-    by_dpd_bucket: list[SliceOut]
-    by_five_tier_class: list[SliceOut]
+    debts: int = Field(description="Open debts.")
+    exposure: NonNegativeMoney = Field(description="What the open debts owe now (after payments).")
+    by_dpd_bucket: list[SliceOut] = Field(description="Open debts only.")
+    by_five_tier_class: list[SliceOut] = Field(description="Open debts only.")
+    closed: dict[str, int] = Field(description="Debts no longer open, counted by status (settled, sold, written_off).")
 
 
 class PortfolioSummaryOut(BaseModel):
