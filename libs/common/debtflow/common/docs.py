@@ -59,9 +59,10 @@ def configuration_markdown() -> str:
         for name, field in settings_class.model_fields.items():
             if name in ServiceSettings.model_fields:
                 continue
-            lines.append(
-                f"| `DEBTFLOW_{service.upper()}_{name.upper()}` | {_default_text(name, field)} | {field.description} |"
-            )
+            variable = f"DEBTFLOW_{service.upper()}_{name.upper()}"
+            if not _per_service(field):
+                variable += f" / DEBTFLOW_{name.upper()}"
+            lines.append(f"| `{variable}` | {_default_text(name, field)} | {field.description} |")
     return "\n".join(lines)
 
 
