@@ -31,7 +31,16 @@ def _default(loan_id: str, borrower_id: str, days: int, principal: str, as_of: d
         "principal_outstanding": principal, "interest_outstanding": "120.00", "fees_outstanding": "30.00",
         "first_unpaid_due_date": (as_of.date() - timedelta(days=days)).isoformat(),
         "as_of_date": as_of.date().isoformat(),
+        "borrower": {"name": f"演示客户{borrower_id[-2:]}", "id_type": "resident_id",
+                     "id_number": _resident_id(f"11010519900101{borrower_id[-2:]}3"),
+                     "phones": [f"+86139000000{borrower_id[-2:]}"], "region": "Beijing", "timezone": "Asia/Shanghai"},
     }
+
+
+def _resident_id(first_17: str) -> str:
+    """A made-up identity number with a valid GB 11643 check character (the demo's borrowers are fictional)."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return first_17 + "10X98765432"[sum(int(d) * w for d, w in zip(first_17, weights, strict=True)) % 11]
 
 
 def run_demo(*, host: str = "127.0.0.1", timeout: float = 30.0) -> int:
@@ -54,7 +63,15 @@ def run_demo(*, host: str = "127.0.0.1", timeout: float = 30.0) -> int:
         again = client.post(f"{url['intake']}/v1/defaults", headers=lender,
                             json=_default(*SAMPLE_PORTFOLIO[0], as_of))
         print(f"posted {len(debts)} defaults; re-posting {SAMPLE_PORTFOLIO[0][0]} answered {again.status_code} "
-              f"with the same debt id: {again.json()['id'] == debts[0][1]['id']}\n")
+              f"with the same debt id: {again.json()['id'] == debts[0][1]['id']}")
+        # The first borrower pays everything off: the debt settles and drops out of the open portfolio.
+        payment = {"payment_id": "DEMO-PAY-0001", "loan_id": debts[0][0], "amount": debts[0][1]["total_outstanding"],
+                   "paid_at": as_of.isoformat(), "channel": "bank_transfer"}
+        paid = client.post(f"{url['intake']}/v1/payments", headers=lender, json=payment)
+        paid.raise_for_status()
+        settled = client.get(f"{url['intake']}/v1/debts/{debts[0][1]['id']}", headers=lender).json()
+        print(f"{debts[0][0]} paid {payment['amount']} -> status {settled['status']}, "
+              f"{settled['total_outstanding']} outstanding\n")
 
         def fetch(service: str, path: str) -> dict[str, Any] | None:
             reply = client.get(f"{url[service]}{path}", headers=staff)
@@ -80,8 +97,8 @@ def run_demo(*, host: str = "127.0.0.1", timeout: float = 30.0) -> int:
         if summary:
             for currency in summary["by_currency"]:
                 buckets = ", ".join(f"{s['label']}: {s['debts']} / {s['exposure']}" for s in currency["by_dpd_bucket"])
-                print(f"\nportfolio {currency['currency']}: {currency['debts']} debts, {currency['exposure']} exposure"
-                      f"\n  by bucket (debts / exposure): {buckets}")
+                print(f"\nopen portfolio {currency['currency']}: {currency['debts']} debts, {currency['exposure']} "
+                      f"exposure, closed: {currency['closed']}\n  by bucket (debts / exposure): {buckets}")
         timeline = fetch("crm", "/v1/borrowers/DEMO-B05/timeline")
         if timeline:
             print("\ntimeline of borrower DEMO-B05 (newest first):")
