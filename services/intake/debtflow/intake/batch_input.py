@@ -78,7 +78,9 @@ def _json_array(text: str) -> Iterator[RawItem]:
 
 
 def _ndjson(text: str) -> Iterator[RawItem]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a line: str.splitlines() would also split inside strings holding U+2028 and the like.
+    for number, raw_line in enumerate(text.split("\n"), start=1):
+        line = raw_line.removesuffix("\r")
         if not line.strip():
             continue
         try:
@@ -104,8 +106,12 @@ def _csv(text: str, to_item: Callable[[dict[str, str]], dict[str, Any]], columns
     if unknown:
         raise BatchFormatError(f"unknown CSV column(s): {', '.join(unknown)}; the header may use "
                                f"{', '.join(columns)}", rule="csv_header")
-    for row in reader:
-        number = reader.line_num
+    while True:
+        number = reader.line_num + 1  # where the record starts; a quoted cell may run over several lines
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):

@@ -17,6 +17,9 @@ from debtflow.intake.waterfall import Balances
 
 #: Statuses in which the debt has left the lender's books; payments then count as recoveries.
 DISPOSED = frozenset({"sold", "written_off"})
+#: Closed for good: later figures from the lending core are kept but not applied (a settlement waived the
+#: rest, and reopening it would send collectors after a borrower who settled).
+CLOSED = DISPOSED | {"settled"}
 
 
 def history_row(debt: Debt, *, cause: str, cause_ref: str | None, total_change: Decimal,

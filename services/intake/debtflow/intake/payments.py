@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from debtflow.common.clock import utcnow
+from debtflow.common.clock import ensure_utc, utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import PaymentReceived, PaymentReversed
 from debtflow.common.problems import Conflict, InvalidInput, NotFound, field_error
@@ -50,7 +50,7 @@ async def record_payment(uow: UnitOfWork, payment: PaymentIn, *, source_system: 
     now = utcnow()
     row = Payment(
         id=uuid.uuid4(), source_system=source_system, external_id=payment.payment_id, debt_id=debt.id,
-        amount=payment.amount, currency=payment.currency, paid_at=payment.paid_at, channel=payment.channel,
+        amount=payment.amount, currency=payment.currency, paid_at=ensure_utc(payment.paid_at), channel=payment.channel,
         first_unpaid_due_date_before=debt.first_unpaid_due_date, status="applied", received_at=now,
     )
     if debt.status in DISPOSED:

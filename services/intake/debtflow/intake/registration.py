@@ -20,7 +20,7 @@ from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import BorrowerRegistered, BorrowerUpdated, DebtRegistered
 from debtflow.common.pii import FieldCipher
-from debtflow.intake.ledger import debt_for_update, debt_updated, history_row, status_after_balance_change
+from debtflow.intake.ledger import CLOSED, debt_for_update, debt_updated, history_row, status_after_balance_change
 from debtflow.intake.models import BalanceHistory, Borrower, BorrowerContactHash, Debt, Instalment
 from debtflow.intake.personal_data import content_hash, for_event, seal
 from debtflow.intake.schemas import DefaultIn
@@ -40,6 +40,7 @@ class Registration:
 class _KnownDebt:
     id: uuid.UUID
     as_of_date: Any
+    status: str = "open"
     pending: Debt | None = None  # created earlier in this call, not inserted yet
 
 
@@ -94,7 +95,7 @@ async def register_defaults(uow: UnitOfWork, defaults: Sequence[DefaultIn], *, s
             debt = _new_debt(uow, default, source_system, borrower_ref, inserts, now)
             debts[default.loan_id] = _KnownDebt(debt.id, default.as_of_date, pending=debt)
             results.append(Registration("created", debt.id))
-        elif default.as_of_date > known.as_of_date:
+        elif default.as_of_date > known.as_of_date and known.status not in CLOSED:
             debt = known.pending or await debt_for_update(session, known.id)
             await _apply_newer_figures(uow, debt, default, inserts, now, persisted=known.pending is None)
             known.as_of_date = default.as_of_date
@@ -107,10 +108,10 @@ async def register_defaults(uow: UnitOfWork, defaults: Sequence[DefaultIn], *, s
 
 async def _known_debts(session: AsyncSession, source_system: str, loan_ids: set[str]) -> dict[str, _KnownDebt]:
     rows = await session.execute(
-        select(Debt.loan_id, Debt.id, Debt.as_of_date)
+        select(Debt.loan_id, Debt.id, Debt.as_of_date, Debt.status)
         .where(Debt.source_system == source_system, Debt.loan_id.in_(loan_ids))
     )
-    return {row.loan_id: _KnownDebt(row.id, row.as_of_date) for row in rows}
+    return {row.loan_id: _KnownDebt(row.id, row.as_of_date, row.status) for row in rows}
 
 
 async def _known_borrowers(session: AsyncSession, external_ids: set[str]) -> dict[str, _KnownBorrower]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.problems import Conflict, InvalidInput, field_error
-from debtflow.intake.ledger import DISPOSED, debt_by_loan, debt_updated, record_history, status_after_balance_change
+from debtflow.intake.ledger import CLOSED, debt_by_loan, debt_updated, record_history, status_after_balance_change
 from debtflow.intake.models import BalanceSnapshotRow
 from debtflow.intake.schemas import SnapshotIn
 from debtflow.intake.waterfall import Balances
@@ -43,7 +43,7 @@ async def record_snapshot(uow: UnitOfWork, snapshot: SnapshotIn, *, source_syste
                            slug="snapshot-conflict")
         return SnapshotOutcome("unchanged", existing)
     now = utcnow()
-    applies = snapshot.as_of_date > debt.as_of_date and debt.status not in DISPOSED
+    applies = snapshot.as_of_date > debt.as_of_date and debt.status not in CLOSED
     row = BalanceSnapshotRow(
         debt_id=debt.id, as_of_date=snapshot.as_of_date, principal_outstanding=balances.principal,
         interest_outstanding=balances.interest, penalty_interest_outstanding=balances.penalty_interest,
