@@ -13,6 +13,15 @@ import pytest
 from debtflow.common.docs import generated_files, repo_root
 from debtflow.common.events import (
     BalanceSnapshot,
+    BorrowerCircumstanceRecorded,
+    ContactRestricted,
+    DebtRestructured,
+    DisputeOpened,
+    DisputeResolved,
+    HardshipEnded,
+    HardshipGranted,
+    LimitationUpdated,
+    ScoreUpdated,
     BorrowerRegistered,
     BorrowerUpdated,
     CloudEvent,
@@ -162,7 +171,30 @@ def _written_off() -> DebtWrittenOff:
                           reason_code="uncollectable", written_off_on=date(2026, 11, 28), written_off_at=WHEN)
 
 
+def _crm_samples() -> dict[type[EventPayload], Any]:
+    ids = {"debt_id": DEBT_ID, "borrower_id": "BR-88812"}
+    day = date(2026, 11, 28)
+    return {
+        DisputeOpened: lambda: DisputeOpened(**ids, dispute_id=uuid.uuid4(), reason_code="amount_wrong",
+                                             opened_on=day, opened_at=WHEN),
+        DisputeResolved: lambda: DisputeResolved(**ids, dispute_id=uuid.uuid4(), outcome="rejected",
+                                                 resolved_on=day, resolved_at=WHEN),
+        HardshipGranted: lambda: HardshipGranted(**ids, hardship_id=uuid.uuid4(), starts_on=day, granted_at=WHEN),
+        HardshipEnded: lambda: HardshipEnded(**ids, hardship_id=uuid.uuid4(), ended_on=day, ended_at=WHEN),
+        ContactRestricted: lambda: ContactRestricted(**ids, restriction="cease_contact", active=True,
+                                                     effective_on=day, recorded_at=WHEN),
+        BorrowerCircumstanceRecorded: lambda: BorrowerCircumstanceRecorded(**ids, circumstance="bankrupt",
+                                                                           effective_on=day, recorded_at=WHEN),
+        DebtRestructured: lambda: DebtRestructured(**ids, restructured_on=day, plan_id=uuid.uuid4(),
+                                                   restructured_at=WHEN),
+        LimitationUpdated: lambda: LimitationUpdated(**ids, limitation_expires_on=date(2029, 2, 15), updated_at=WHEN),
+        ScoreUpdated: lambda: ScoreUpdated(**ids, model="collect-gbm-2026.3", recovery_probability="0.4200",
+                                           scored_at=WHEN),
+    }
+
+
 PAYLOADS = {
+    **_crm_samples(),
     DebtUpdated: _updated,
     PaymentReceived: _payment,
     PaymentReversed: _reversal,
@@ -407,7 +439,7 @@ def test_asyncapi_document_describes_every_producer_and_resolves() -> None:
     assert document["asyncapi"] == "3.0.0"
     addresses = {channel["address"] for channel in document["channels"].values()}
     producers = {model.producer for model in registry.all()}
-    assert producers == {"intake", "classification", "collections", "legal"}
+    assert producers == {"intake", "classification", "collections", "legal", "credit", "crm"}
     assert addresses == {f"debtflow.{producer}.events" for producer in producers} | {
         f"debtflow.{producer}.events.dlq" for producer in producers
     }

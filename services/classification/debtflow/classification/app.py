@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from debtflow.common.web import ServiceDefinition, create_app
 from debtflow.classification.api import router
-from debtflow.classification.consumers import HANDLERS
+from debtflow.classification.consumers import build_handlers
+from debtflow.classification.jobs import daily_reage
 from debtflow.classification.models import Base, messaging
 from debtflow.classification.settings import ClassificationSettings
 
 
 def build_definition(settings: ClassificationSettings | None = None) -> ServiceDefinition:
+    settings = settings or ClassificationSettings()
     return ServiceDefinition(
         name="classification",
         title="debtflow classification",
-        description="Days past due, DPD bucket and five-tier class of every debt, recomputed as facts arrive.",
-        settings=settings or ClassificationSettings(),
+        description="Days past due, DPD bucket (with history), five-tier class, IFRS 9 stage, default flag, "
+        "overdue type and priority of every debt, under versioned rule sets; daily re-ageing; roll rates; SLA.",
+        settings=settings,
         metadata=Base.metadata,
         messaging=messaging,
         migrations="debtflow.classification:migrations",
         routers=[router],
-        handlers=HANDLERS,
+        handlers=build_handlers(settings),
+        background=[daily_reage],
     )
 
 

@@ -26,7 +26,7 @@ class TimelineEntry(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
     borrower_id: Mapped[str] = mapped_column(String(64))
-    debt_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    debt_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # null: about all the borrower's debts
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
     event_type: Mapped[str] = mapped_column(String(128))
     source_service: Mapped[str] = mapped_column(String(32))

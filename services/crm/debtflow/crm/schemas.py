@@ -14,7 +14,7 @@ from debtflow.common.problems import InvalidInput, field_error
 class TimelineEntryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    debt_id: uuid.UUID
+    debt_id: uuid.UUID | None
     event_id: str
     event_type: str
     source_service: str

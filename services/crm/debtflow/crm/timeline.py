@@ -7,17 +7,26 @@ from datetime import UTC
 from typing import Any
 
 from debtflow.common.events import (
+    BorrowerCircumstanceRecorded,
+    ContactRestricted,
     DebtClassified,
     DebtEscalatedToLegal,
     DebtRegistered,
+    DebtRestructured,
     DebtSettled,
     DebtSold,
     DebtUpdated,
     DebtWrittenOff,
+    DisputeOpened,
+    DisputeResolved,
     EventPayload,
+    HardshipEnded,
+    HardshipGranted,
     LegalCaseOpened,
+    LimitationUpdated,
     PaymentReceived,
     PaymentReversed,
+    ScoreUpdated,
     StrategyAssigned,
 )
 
@@ -78,7 +87,55 @@ def _written_off(event: DebtWrittenOff) -> str:
     return f"Written off on {event.written_off_on} ({event.reason_code.replace('_', ' ')})"
 
 
+def _words(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def _dispute_opened(event: DisputeOpened) -> str:
+    return f"Dispute opened ({_words(event.reason_code)}); collection and the days-past-due clock stop"
+
+
+def _dispute_resolved(event: DisputeResolved) -> str:
+    return f"Dispute resolved: {event.outcome}"
+
+
+def _hardship_granted(event: HardshipGranted) -> str:
+    until = f" until {event.ends_on}" if event.ends_on else ""
+    return f"Hardship arrangement from {event.starts_on}{until}"
+
+
+def _hardship_ended(event: HardshipEnded) -> str:
+    return f"Hardship arrangement ended on {event.ended_on}"
+
+
+def _contact(event: ContactRestricted) -> str:
+    return f"{_words(event.restriction).capitalize()} {'recorded' if event.active else 'lifted'}"
+
+
+def _circumstance(event: BorrowerCircumstanceRecorded) -> str:
+    return f"Circumstance {'recorded' if event.active else 'withdrawn'}: {_words(event.circumstance)}"
+
+
+def _restructured(event: DebtRestructured) -> str:
+    return f"Debt restructured on {event.restructured_on} under a payment plan"
+
+
+def _limitation(event: LimitationUpdated) -> str:
+    return f"Limitation period now ends on {event.limitation_expires_on}"
+
+
+#: Events about a debt that are not part of the relationship with the borrower (internal model output).
+NOT_ON_TIMELINE: frozenset[type[EventPayload]] = frozenset({ScoreUpdated})
+
 DESCRIBERS: dict[type[EventPayload], Callable[[Any], str]] = {
+    DisputeOpened: _dispute_opened,
+    DisputeResolved: _dispute_resolved,
+    HardshipGranted: _hardship_granted,
+    HardshipEnded: _hardship_ended,
+    ContactRestricted: _contact,
+    BorrowerCircumstanceRecorded: _circumstance,
+    DebtRestructured: _restructured,
+    LimitationUpdated: _limitation,
     DebtUpdated: _updated,
     PaymentReceived: _payment,
     PaymentReversed: _reversal,

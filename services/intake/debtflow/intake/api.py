@@ -77,7 +77,7 @@ async def post_default(request: Request, payload: DefaultIn, runtime: Runtime, u
 
     async def register(unit: Any) -> tuple[int, Any]:
         [registration] = await register_defaults(unit, [payload], source_system=actor.subject, cipher=cipher)
-        debt = await queries.get_debt(unit.session, registration.debt_id, actor=actor)
+        debt = registration.debt or await queries.get_debt(unit.session, registration.debt_id, actor=actor)
         code = status.HTTP_201_CREATED if registration.outcome == "created" else status.HTTP_200_OK
         return code, DebtOut.of(debt).model_dump(mode="json")
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
+from debtflow.common.db.expressions import one_of
 from debtflow.common.events import BorrowerRegistered, BorrowerUpdated, DebtRegistered
 from debtflow.common.pii import FieldCipher
 from debtflow.intake.ledger import CLOSED, debt_for_update, debt_updated, history_row, status_after_balance_change
@@ -34,6 +35,7 @@ _DEBT_COLUMNS = [column.key for column in Debt.__table__.columns]
 class Registration:
     outcome: Outcome
     debt_id: uuid.UUID
+    debt: Debt | None = None  # the debt as now stored, when this call created or updated it
 
 
 @dataclass
@@ -94,12 +96,12 @@ async def register_defaults(uow: UnitOfWork, defaults: Sequence[DefaultIn], *, s
         if known is None:
             debt = _new_debt(uow, default, source_system, borrower_ref, inserts, now)
             debts[default.loan_id] = _KnownDebt(debt.id, default.as_of_date, pending=debt)
-            results.append(Registration("created", debt.id))
+            results.append(Registration("created", debt.id, debt))
         elif default.as_of_date > known.as_of_date and known.status not in CLOSED:
             debt = known.pending or await debt_for_update(session, known.id)
             await _apply_newer_figures(uow, debt, default, inserts, now, persisted=known.pending is None)
             known.as_of_date = default.as_of_date
-            results.append(Registration("updated", known.id))
+            results.append(Registration("updated", known.id, debt))
         else:
             results.append(Registration("unchanged", known.id))
     await inserts.write(session)
@@ -109,7 +111,7 @@ async def register_defaults(uow: UnitOfWork, defaults: Sequence[DefaultIn], *, s
 async def _known_debts(session: AsyncSession, source_system: str, loan_ids: set[str]) -> dict[str, _KnownDebt]:
     rows = await session.execute(
         select(Debt.loan_id, Debt.id, Debt.as_of_date, Debt.status)
-        .where(Debt.source_system == source_system, Debt.loan_id.in_(loan_ids))
+        .where(Debt.source_system == source_system, one_of(Debt.loan_id, loan_ids))
     )
     return {row.loan_id: _KnownDebt(row.id, row.as_of_date, row.status) for row in rows}
 
@@ -117,7 +119,7 @@ async def _known_debts(session: AsyncSession, source_system: str, loan_ids: set[
 async def _known_borrowers(session: AsyncSession, external_ids: set[str]) -> dict[str, _KnownBorrower]:
     rows = await session.execute(
         select(Borrower.external_id, Borrower.id, Borrower.content_hash, Borrower.version)
-        .where(Borrower.external_id.in_(external_ids))
+        .where(one_of(Borrower.external_id, external_ids))
     )
     return {row.external_id: _KnownBorrower(row.id, row.content_hash, row.version) for row in rows}
 

@@ -163,6 +163,12 @@ class DefaultIn(BaseModel):
     def _currency_fit(cls, amount: Decimal | None, info: ValidationInfo) -> Decimal | None:
         return _fits(amount, info)
 
+    @field_validator("contract_rate")
+    @classmethod
+    def _six_places(cls, rate: Decimal | None) -> Decimal | None:
+        # Stored as NUMERIC(9, 6): answer with the same digits whether just posted or read back later.
+        return rate.quantize(Decimal("0.000001")) if rate is not None else None
+
     @field_validator("disbursed_on")
     @classmethod
     def _disbursed_before_as_of(cls, disbursed: date | None, info: ValidationInfo) -> date | None:

@@ -30,7 +30,9 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     url = normalise_url(url)
     if is_sqlite(url):
         return _sqlite_engine(url, **options)
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **options)
+    # No pre-ping: it costs a round trip per checkout. A connection dropped by a database restart fails
+    # one statement; consumers retry that as an outage and requests answer 500 once.
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, **options)
 
 
 def _sqlite_engine(url: str, **options: Any) -> AsyncEngine:

@@ -59,3 +59,14 @@ class DebtSettled(EventPayload):
     currency: CurrencyCode
     settled_on: date
     settled_at: AwareDatetime
+
+
+@event("debtflow.collection.debt_restructured.v1", producer="collections")
+class DebtRestructured(EventPayload):
+    """The debt's terms were restructured (a payment plan replacing the contract schedule)."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    restructured_on: date
+    plan_id: UUID
+    restructured_at: AwareDatetime

@@ -53,3 +53,13 @@ class DebtWrittenOff(EventPayload):
     reason_code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
     written_off_on: date
     written_off_at: AwareDatetime
+
+
+@event("debtflow.legal.limitation_updated.v1", producer="legal")
+class LimitationUpdated(EventPayload):
+    """When the limitation period of the debt's claim expires (it moves when it is interrupted)."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    limitation_expires_on: date
+    updated_at: AwareDatetime

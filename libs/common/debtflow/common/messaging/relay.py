@@ -19,6 +19,7 @@ from debtflow.common.metrics import ServiceMetrics
 
 log = get_logger(__name__)
 _PURGE_EVERY_SECONDS = 60.0
+_COUNT_PENDING_EVERY_SECONDS = 5.0
 _LEASE_RETRY_SECONDS = 5.0
 
 
@@ -92,6 +93,7 @@ class OutboxRelay:
         self._lease = _RelayLease(engine, service)
         self._wake = asyncio.Event()
         self._last_purge = 0.0
+        self._last_count = 0.0
 
     def notify(self) -> None:
         """Wake the relay now (called after a commit that wrote outbox rows)."""
@@ -193,7 +195,8 @@ class OutboxRelay:
             purged = await self.purge_expired()
             if purged:
                 log.info("purged published outbox rows past retention", rows=purged)
-        if self.metrics is not None:
+        if self.metrics is not None and loop_time - self._last_count >= _COUNT_PENDING_EVERY_SECONDS:
+            self._last_count = loop_time  # a gauge, not a ledger: counting after every round costs a transaction
             async with self.sessions() as session:
                 pending = await session.scalar(
                     select(func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))

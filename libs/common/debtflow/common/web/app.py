@@ -109,17 +109,18 @@ async def read_body(request: Request, *, max_bytes: int) -> bytes:
 # -- dependencies routes use --------------------------------------------------------------------------
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+# Dependencies are `async def` so FastAPI calls them inline instead of in its thread pool.
+async def get_runtime(request: Request) -> ServiceRuntime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
-def get_uow_factory(request: Request) -> UnitOfWorkFactory:
-    return get_runtime(request).uow
+async def get_uow_factory(request: Request) -> UnitOfWorkFactory:
+    return request.app.state.runtime.uow  # type: ignore[no-any-return]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A read-only session for queries; writes go through a unit of work."""
-    async with get_runtime(request).sessions() as session:
+    async with request.app.state.runtime.sessions() as session:
         yield session
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -39,6 +39,8 @@ class ServiceDefinition:
     migrations: str
     routers: Sequence[APIRouter]
     handlers: Handlers = field(default_factory=dict)
+    #: Loops the service runs beside its relay and consumer (say a daily job), until `stopping` is set.
+    background: Sequence[Callable[[ServiceRuntime, asyncio.Event], Awaitable[None]]] = ()
     version: str = "0.1.0"
 
 
@@ -110,6 +112,8 @@ class ServiceRuntime:
         self._tasks["relay"] = asyncio.create_task(self.relay.run(self._stopping), name="outbox-relay")
         if self.consumer is not None:
             self._tasks["consumer"] = asyncio.create_task(self.consumer.run(self._stopping), name="event-consumer")
+        for job in self.definition.background:
+            self._tasks[job.__name__] = asyncio.create_task(job(self, self._stopping), name=job.__name__)
         log.info("service started", database=self.engine.dialect.name, bus=type(self.bus).__name__,
                  consumes=self.consumer.topics if self.consumer else [])
 

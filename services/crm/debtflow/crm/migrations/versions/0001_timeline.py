@@ -23,7 +23,7 @@ def upgrade() -> None:
         "timeline_entries",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
         sa.Column("borrower_id", sa.String(64), nullable=False),
-        sa.Column("debt_id", sa.Uuid(), nullable=False),
+        sa.Column("debt_id", sa.Uuid(), nullable=True),
         sa.Column("event_id", sa.String(64), nullable=False, unique=True),
         sa.Column("event_type", sa.String(128), nullable=False),
         sa.Column("source_service", sa.String(32), nullable=False),

@@ -1,0 +1,164 @@
+"""Applying a classification: the current row, its history, bucket spells, and the event when something changed."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from debtflow.common.clock import utcnow
+from debtflow.common.db import UnitOfWork
+from debtflow.common.events import DebtClassified
+from debtflow.classification.facts import borrower_nonperforming_shares, debt_facts, pauses_of
+from debtflow.classification.models import (
+    BucketSpell,
+    ClassificationHistoryRow,
+    DebtClassificationRow,
+    DebtFactsRow,
+    ReageRun,
+)
+from debtflow.classification.rules import Classification, PriorState, classify
+from debtflow.classification.rulesets import ActiveRules, active_rules
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why a debt is being classified: an event (type and id) or a job (re-ageing, rule-set activation)."""
+
+    kind: str
+    ref: str | None = None
+
+
+async def reclassify(uow: UnitOfWork, debt_id: uuid.UUID, *, cause: Cause) -> bool:
+    """Classify one debt from its current facts, as of the latest day anything is known for. True if news."""
+    session = uow.session
+    facts = await session.get(DebtFactsRow, debt_id)
+    if facts is None or facts.intake_version == 0:
+        return False  # nothing from intake yet (say a score before the registration): wait for the facts
+    active = await active_rules(session)
+    current = await session.get(DebtClassificationRow, debt_id, with_for_update=True)
+    as_of = max(facts.facts_as_of, current.as_of_date if current else facts.facts_as_of)
+    changed = await apply(uow, facts, current, as_of=as_of, active=active, cause=cause, now=utcnow())
+    # Facts dated before the last re-ageing run: catch up with it now, as that run would have done.
+    reaged_to = await last_reage_day(session)
+    current = await session.get(DebtClassificationRow, debt_id)
+    if current is not None and current.next_change_on is not None and current.next_change_on <= reaged_to:
+        changed |= await apply(uow, facts, current, as_of=reaged_to, active=active, cause=Cause("reage", None),
+                               now=utcnow())
+    if changed and active.rules.contagion.enabled:
+        await _spread_to_borrower(uow, facts.borrower_id, exclude=debt_id, as_of=as_of, active=active)
+    return changed
+
+
+async def apply(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow | None, *, as_of: date,
+                active: ActiveRules, cause: Cause, now: datetime) -> bool:
+    """Classify and store. History, bucket spells and an event follow only when a dimension changed."""
+    session = uow.session
+    share = None
+    if active.rules.contagion.enabled:
+        share = (await borrower_nonperforming_shares(session, {facts.borrower_id})).get(facts.borrower_id)
+    pauses = (await pauses_of(session, [facts.debt_id])).get(facts.debt_id, ())
+    prior = PriorState(current.ifrs9_stage, current.stage_improving_since) if current else None
+    result = classify(debt_facts(facts, pauses, share), as_of, active.rules, prior)
+    return await record(uow, facts, current, result, as_of=as_of, active=active, cause=cause, now=now)
+
+
+async def record(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow | None,
+                 result: Classification, *, as_of: date, active: ActiveRules, cause: Cause, now: datetime) -> bool:
+    """Store a computed classification; returns True (and emits debt.classified) when it is news."""
+    session = uow.session
+    news = current is None or current.dimensions() != result.dimensions() or current.status != facts.status
+    previous = _snapshot(current)
+    if current is None:
+        current = DebtClassificationRow(debt_id=facts.debt_id, first_classified_at=now)
+        session.add(current)
+    if current.registered_at is None and facts.registered_at is not None:
+        current.registered_at = facts.registered_at
+        current.seconds_to_classify = max(0, int((current.first_classified_at - facts.registered_at).total_seconds()))
+    current.borrower_id, current.currency, current.exposure = facts.borrower_id, facts.currency, facts.exposure
+    current.status, current.as_of_date = facts.status, as_of
+    current.days_past_due, current.dpd_bucket = result.days_past_due, result.dpd_bucket
+    current.five_tier_class, current.ifrs9_stage = result.five_tier_class, result.ifrs9_stage
+    current.stage_improving_since, current.default_flag = result.stage_improving_since, result.default_flag
+    current.overdue_type, current.priority_score = result.overdue_type, result.priority_score
+    current.priority_tier, current.reason_codes = result.priority_tier, list(result.reason_codes)
+    current.ruleset_version, current.next_change_on = active.version, result.next_change_on
+    current.classified_at = now
+    if not news:
+        return False
+    effective = _effective_day(previous, result, as_of=as_of, active=active)
+    await _move_bucket(session, facts.debt_id, previous, result, day=effective, now=now)
+    session.add(ClassificationHistoryRow(
+        debt_id=facts.debt_id, as_of_date=effective, days_past_due=result.days_past_due,
+        dpd_bucket=result.dpd_bucket, five_tier_class=result.five_tier_class, ifrs9_stage=result.ifrs9_stage,
+        default_flag=result.default_flag, overdue_type=result.overdue_type, priority_score=result.priority_score,
+        priority_tier=result.priority_tier, exposure=facts.exposure, status=facts.status,
+        first_unpaid_due_date=facts.first_unpaid_due_date, reason_codes=list(result.reason_codes),
+        ruleset_version=active.version, cause=cause.kind, cause_ref=cause.ref, classified_at=now,
+    ))
+    uow.emit(DebtClassified(
+        debt_id=facts.debt_id, borrower_id=facts.borrower_id, as_of_date=as_of, days_past_due=result.days_past_due,
+        dpd_bucket=result.dpd_bucket, five_tier_class=result.five_tier_class,  # type: ignore[arg-type]
+        previous_dpd_bucket=previous.get("dpd_bucket"),  # type: ignore[arg-type]
+        previous_five_tier_class=previous.get("five_tier_class"),  # type: ignore[arg-type]
+        exposure=facts.exposure, currency=facts.currency, ruleset_version=active.version,
+        reason_codes=result.reason_codes, classified_at=now, ifrs9_stage=result.ifrs9_stage,  # type: ignore[arg-type]
+        previous_ifrs9_stage=previous.get("ifrs9_stage"), default_flag=result.default_flag,  # type: ignore[arg-type]
+        previous_default_flag=previous.get("default_flag"),  # type: ignore[arg-type]
+        overdue_type=result.overdue_type,  # type: ignore[arg-type]
+        previous_overdue_type=previous.get("overdue_type"),  # type: ignore[arg-type]
+        priority_score=result.priority_score, priority_tier=result.priority_tier,  # type: ignore[arg-type]
+        previous_priority_tier=previous.get("priority_tier"), status=facts.status,  # type: ignore[arg-type]
+    ))
+    return True
+
+
+def _snapshot(current: DebtClassificationRow | None) -> dict[str, object]:
+    if current is None:
+        return {}
+    return {name: getattr(current, name) for name in ("dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag",
+                                                      "overdue_type", "priority_tier")}
+
+
+def _effective_day(previous: dict[str, object], result: Classification, *, as_of: date, active: ActiveRules) -> date:
+    """The day a move into a later bucket happened: a re-ageing run that is late still dates it right."""
+    labels = [bucket.label for bucket in active.rules.buckets]
+    if not previous or previous["dpd_bucket"] not in labels or \
+            labels.index(result.dpd_bucket) <= labels.index(str(previous["dpd_bucket"])):
+        return as_of  # first classification, no move, or a move back (a payment): it happened now
+    entered_at_days = active.rules.buckets[labels.index(result.dpd_bucket)].min_days
+    return as_of - timedelta(days=max(result.days_past_due - entered_at_days, 0))
+
+
+async def _move_bucket(session: AsyncSession, debt_id: uuid.UUID, previous: dict[str, object],
+                       result: Classification, *, day: date, now: datetime) -> None:
+    """Close the open bucket spell and open the next one: every entry and exit, dated and timestamped."""
+    if previous.get("dpd_bucket") == result.dpd_bucket:
+        return
+    if previous:
+        await session.execute(update(BucketSpell).where(BucketSpell.debt_id == debt_id, BucketSpell.exited_on.is_(None))
+                              .values(exited_on=day, exited_at=now))
+    session.add(BucketSpell(debt_id=debt_id, bucket=result.dpd_bucket, entered_on=day, entered_at=now))
+
+
+async def last_reage_day(session: AsyncSession) -> date:
+    day = await session.scalar(select(func.max(ReageRun.as_of_date)))
+    return day or date.min
+
+
+async def _spread_to_borrower(uow: UnitOfWork, borrower_id: str, *, exclude: uuid.UUID, as_of: date,
+                              active: ActiveRules) -> None:
+    """Contagion: one debt turning non-performing may pull the borrower's other debts with it."""
+    session = uow.session
+    others = (await session.execute(
+        select(DebtFactsRow, DebtClassificationRow).join(DebtClassificationRow)
+        .where(DebtFactsRow.borrower_id == borrower_id, DebtFactsRow.debt_id != exclude,
+               DebtFactsRow.status == "open")
+    )).all()
+    for facts, current in others:
+        await apply(uow, facts, current, as_of=max(as_of, current.as_of_date), active=active,
+                    cause=Cause("borrower_contagion", str(exclude)), now=utcnow())
+
