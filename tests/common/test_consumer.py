@@ -6,6 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import CloudEvent, DebtRegistered, dead_letter_topic, events_topic
 from debtflow.common.messaging.bus import Bus, OutgoingRecord
@@ -122,3 +124,35 @@ async def test_a_handler_that_fails_once_succeeds_on_retry_without_dead_letterin
         assert await consumer.process(record) == "handled"
         assert await db.count(db.effects) == 1
         assert broker.records(dead_letter_topic(topic)) == []
+
+
+async def test_a_failure_inside_a_poll_keeps_the_order_of_one_debts_events(tmp_path: Path) -> None:
+    """Records before the failing one commit together; it and those after go one at a time, in order."""
+    from debtflow.common.messaging.memory import InMemoryBroker, InMemoryBus
+
+    broker = InMemoryBroker()
+    bus = InMemoryBus(broker)
+    topic = events_topic("intake")
+    async with probe_database(f"sqlite+aiosqlite:///{tmp_path / 'order.db'}") as db:
+        async def handler(uow: UnitOfWork, event: CloudEvent[DebtRegistered]) -> None:
+            if event.payload.loan_id == "POISON":
+                raise ValueError("cannot handle this one")
+            await db.record_effect(uow.session, event.id, event.payload.loan_id)
+
+        consumer = EventConsumer(bus=bus, uow_factory=db.uow_factory(), handlers={DebtRegistered: handler},
+                                 group_id="probe", max_attempts=2, retry_backoff=0.01)
+        debt = registered("FIRST")
+        loans = ["FIRST", "SECOND", "POISON", "THIRD", "FOURTH"]
+        envelopes = [CloudEvent.new(registered(loan, debt_id=debt.debt_id), source_service="intake") for loan in loans]
+        await bus.publish([record_of(envelope, topic) for envelope in envelopes])
+        records = broker.records(topic)
+        done = await consumer.process_batch(records)
+        assert [record.offset for record in done] == [record.offset for record in records]
+        async with db.sessions() as session:
+            applied = list(await session.scalars(select(db.effects.c.note).order_by(db.effects.c.id)))
+        assert applied == ["FIRST", "SECOND", "THIRD", "FOURTH"]  # what stands, in order (retried work rolled back)
+        assert await db.count(db.tables.inbox) == 4
+        [dead] = broker.records(dead_letter_topic(topic))
+        assert dead.header("dlq_attempts") == "2"
+        assert await consumer.process_batch(records) == records  # a redelivery of the whole poll changes nothing
+        assert await db.count(db.effects) == 4

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from debtflow.common.clock import utcnow
@@ -24,6 +27,13 @@ Handlers = Mapping[type[EventPayload], Handler]
 
 # Failures of the infrastructure, not of the event: waited out without limit, never dead-lettered.
 _TRANSIENT = (BusUnavailable, OSError, ConnectionError)
+
+
+@dataclass(frozen=True)
+class _RunAttempt:
+    committed: bool
+    failed_at: int = 0
+    failure: BaseException | None = None
 
 
 class EventConsumer:
@@ -83,16 +93,104 @@ class EventConsumer:
             if not records:
                 continue
             handled: dict[tuple[str, int], int] = {}
-            for record in records:
-                if stopping.is_set():
-                    break  # uncommitted records come back to whoever owns the partition next
-                await self.process(record, stopping)
+            for record in await self.process_batch(records, stopping):
                 handled[(record.topic, record.partition)] = record.offset
             try:
                 await member.commit(handled)
             except CommitRejected as error:
                 # The partitions moved on; the new owner re-reads them and the inbox skips what we did.
                 log.info("offset commit rejected after a rebalance", error=str(error)[:300])
+
+    # -- a poll's worth of records ----------------------------------------------------------------
+
+    async def process_batch(self, records: list[ReceivedRecord], stopping: asyncio.Event | None = None
+                            ) -> list[ReceivedRecord]:
+        """Handle records in order; returns those handled (a prefix, if stopping cut it short).
+
+        Runs of ordinary records share one transaction, a savepoint each, so a poll costs one commit
+        instead of one per event. From the first record that needs more care (it fails, or does not
+        decode) on, records go one at a time with retries and the dead-letter topic, in order, so a
+        debt's events are never applied out of order.
+        """
+        done: list[ReceivedRecord] = []
+        position = 0
+        while position < len(records) and not (stopping is not None and stopping.is_set()):
+            run = self._decodable_run(records, position)
+            applied, failure = await self._in_one_transaction(run) if run else (0, None)
+            done += records[position:position + applied]
+            position += applied
+            if applied < len(run) and failure is not None:
+                # The handler failed in the batch: that was its first attempt.
+                record, event = run[applied]
+                await self._handle_with_retries(record, event, stopping, first_failure=failure)
+            elif applied < len(run) or not run:
+                await self.process(records[position], stopping)  # undecodable, or the batch itself failed
+            else:
+                continue
+            done.append(records[position])
+            position += 1
+        return done
+
+    def _decodable_run(self, records: list[ReceivedRecord], start: int) -> list[tuple[ReceivedRecord, Any]]:
+        """Records from `start` up to the first undecodable one; ignored types carry no event (None)."""
+        run: list[tuple[ReceivedRecord, Any]] = []
+        for record in records[start:]:
+            event_type = record.header("ce_type")
+            if event_type is not None and event_type not in self.handlers:
+                run.append((record, None))
+                continue
+            try:
+                event = decode_event(record.value)
+            except UndecodableEvent:
+                break
+            run.append((record, event if event.type in self.handlers else None))
+        return run
+
+    async def _in_one_transaction(self, run: list[tuple[ReceivedRecord, Any]]
+                                  ) -> tuple[int, BaseException | None]:
+        """Apply a run in one transaction: how many leading records it committed, and the error of the
+        record after them if that one failed (None if the batch as such failed: go one at a time).
+
+        No savepoint per record (they would double the statements): if one record fails, the whole
+        transaction is rolled back and the records before it are applied again, together, without it.
+        """
+        attempt = await self._attempt_run(run)
+        if attempt.committed:
+            return len(run), None
+        if attempt.failure is None or attempt.failed_at == 0:
+            return 0, attempt.failure
+        if (await self._attempt_run(run[:attempt.failed_at])).committed:
+            return attempt.failed_at, attempt.failure
+        return 0, None
+
+    async def _attempt_run(self, run: list[tuple[ReceivedRecord, Any]]) -> _RunAttempt:
+        outcomes: list[tuple[str, str]] = []
+        try:
+            async with self.uow_factory() as uow:
+                for record, event in run:
+                    if event is None:
+                        outcomes.append((record.header("ce_type") or "unknown", "ignored"))
+                        continue
+                    outcomes.append((event.type, await self._apply(uow, event)))
+        except Exception as error:  # noqa: BLE001 - rolled back; the caller decides what to redo
+            if len(outcomes) == len(run):  # every handler ran but the commit failed: nothing stands
+                log.info("batch commit failed; handling the records one at a time", error=repr(error)[:300])
+                return _RunAttempt(committed=False)
+            return _RunAttempt(committed=False, failed_at=len(outcomes), failure=error)
+        for event_type, outcome in outcomes:
+            self._count(event_type, outcome)
+        return _RunAttempt(committed=True)
+
+    async def _apply(self, uow: UnitOfWork, event: CloudEvent[Any]) -> str:
+        uow.correlation_id, uow.causation_id = event.correlationid, event.id
+        token = correlation_id_var.set(event.correlationid)
+        try:
+            if not await _record_first_delivery(uow, self.group_id, event):
+                return "duplicate"
+            await self.handlers[event.type](uow, event)
+            return "handled"
+        finally:
+            correlation_id_var.reset(token)
 
     # -- one record -------------------------------------------------------------------------------
 
@@ -111,10 +209,18 @@ class EventConsumer:
         return await self._handle_with_retries(record, event, stopping)
 
     async def _handle_with_retries(
-        self, record: ReceivedRecord, event: CloudEvent[Any], stopping: asyncio.Event | None
+        self, record: ReceivedRecord, event: CloudEvent[Any], stopping: asyncio.Event | None,
+        first_failure: BaseException | None = None,
     ) -> str:
         attempt = 0
         transient_wait = self.retry_backoff or 0.1
+        if first_failure is not None and not _is_infrastructure_failure(first_failure):
+            attempt = 1  # the batch already tried once
+            if attempt >= self.max_attempts:
+                await self._dead_letter(record, first_failure, attempts=attempt, stopping=stopping)
+                return self._count(event.type, "dead_lettered")
+            self._count(event.type, "retried")
+            await asyncio.sleep(self.retry_backoff)
         while True:
             attempt += 1
             try:
@@ -202,15 +308,18 @@ class EventConsumer:
 
 
 async def _record_first_delivery(uow: UnitOfWork, consumer: str, event: CloudEvent[Any]) -> bool:
-    """Write the inbox row; False if this consumer already handled the event (nothing else is done)."""
-    if await _already_received(uow, consumer, event.id):
-        return False
-    await uow.session.execute(
-        insert(uow.tables.inbox).values(
-            consumer=consumer, event_id=event.id, event_type=event.type, received_at=utcnow()
-        )
+    """Write the inbox row; False if this consumer already handled the event (nothing else is done).
+
+    One INSERT ... ON CONFLICT DO NOTHING: a repeat, even a concurrent one, simply inserts no row.
+    """
+    dialect = uow.session.bind.dialect.name if uow.session.bind is not None else "sqlite"
+    insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    result = await uow.session.execute(
+        insert_for(uow.tables.inbox)
+        .values(consumer=consumer, event_id=event.id, event_type=event.type, received_at=utcnow())
+        .on_conflict_do_nothing()
     )
-    return True
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 async def _already_received(uow: UnitOfWork, consumer: str, event_id: str) -> bool:
@@ -219,6 +328,12 @@ async def _already_received(uow: UnitOfWork, consumer: str, event_id: str) -> bo
         select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id == event_id)
     )
     return found is not None
+
+
+def _is_infrastructure_failure(error: BaseException) -> bool:
+    if isinstance(error, _TRANSIENT):
+        return True
+    return isinstance(error, DBAPIError) and _is_connection_problem(error)
 
 
 def _is_connection_problem(error: DBAPIError) -> bool:

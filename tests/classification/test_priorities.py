@@ -1,0 +1,93 @@
+"""GET /v1/priorities: open debts ranked by priority score, keyset pages with continuing ranks, tier and currency."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from classification_helpers import (
+    COLLECTOR,
+    TODAY,
+    debt,
+    module_db_kind,
+    publish_all,
+    shared_service,
+    snapshot,
+)
+from service_harness import Harness
+
+__all__ = ["module_db_kind", "shared_service"]  # one service per database, one book of debts, only read here
+
+#: Exposures of debts 100 days past due (M4, recovery 0.38): three tie at 7600.00 and two at 1140.00.
+EXPOSURES = ["60000.00", "30000.00", "20000.00", "20000.00", "20000.00", "12000.00", "8000.00", "5000.00",
+             "3000.00", "3000.00", "1000.00", "500.00"]
+
+
+@pytest.fixture(scope="module")
+async def book(shared: Harness) -> list[tuple[Decimal, str, str]]:
+    """(score, debt id, tier) of every open debt, in the expected order; plus a settled debt and a dollar one."""
+    debts = [debt(100, TODAY, principal=exposure) for exposure in EXPOSURES]
+    settled = debt(100, TODAY, principal="90000.00")
+    dollars = debt(100, TODAY, principal="20000.00", currency="USD")
+    await publish_all(shared, *debts, settled, dollars,
+                      snapshot(settled, version=2, first_unpaid=None, as_of=TODAY, total="0.00", status="settled"))
+    ranked = []
+    for reg in [*debts, dollars]:
+        score = (reg.total_outstanding * Decimal("0.38")).quantize(Decimal("0.01"))
+        tier = next((f"P{index}" for index, floor in enumerate((20000, 5000, 1000), start=1) if score >= floor), "P4")
+        ranked.append((score, str(reg.debt_id), tier))
+    return sorted(ranked, key=lambda item: (-item[0], item[1]))
+
+
+async def walk(service: Harness, query: str, limit: int) -> list[list[dict[str, Any]]]:
+    pages, after = [], None
+    while True:
+        path = f"/v1/priorities?limit={limit}{query}" + (f"&after={after}" if after else "")
+        response = await service.client.get(path, headers=COLLECTOR)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        pages.append(page["debts"])
+        after = page["next_cursor"]
+        if after is None:
+            return pages
+        assert len(pages) < 20, "paging does not end"
+
+
+@pytest.mark.parametrize("limit", [1, 4, 5, 13, 500])
+async def test_paging_walks_every_open_debt_once_in_rank_order(shared: Harness, book: list[Any], limit: int) -> None:
+    pages = await walk(shared, "", limit)
+    walked = [item for page in pages for item in page]
+    assert [item["debt_id"] for item in walked] == [debt_id for _, debt_id, _ in book]
+    assert [item["rank"] for item in walked] == list(range(1, len(book) + 1))
+    assert [Decimal(item["priority_score"]) for item in walked] == [score for score, _, _ in book]
+    assert [item["priority_tier"] for item in walked] == [tier for _, _, tier in book]
+    assert all(len(page) <= limit for page in pages)
+
+
+async def test_the_first_page_shows_what_a_collector_needs(shared: Harness, book: list[Any]) -> None:
+    top = (await shared.client.get("/v1/priorities?limit=1", headers=COLLECTOR)).json()["debts"][0]
+    assert (top["rank"], top["priority_score"], top["priority_tier"], top["dpd_bucket"], top["five_tier_class"],
+            top["exposure"], top["currency"]) == (1, "22800.00", "P1", "M4", "substandard", "60000.00", "CNY")
+
+
+@pytest.mark.parametrize(("tier", "limit"), [("P1", 1), ("P2", 2), ("P3", 2), ("P4", 3)])
+async def test_a_tier_is_ranked_and_paged_on_its_own(shared: Harness, book: list[Any], tier: str, limit: int) -> None:
+    walked = [item for page in await walk(shared, f"&tier={tier}", limit) for item in page]
+    expected = [debt_id for _, debt_id, found in book if found == tier]
+    assert [item["debt_id"] for item in walked] == expected
+    assert [item["rank"] for item in walked] == list(range(1, len(expected) + 1))
+
+
+async def test_a_currency_is_ranked_on_its_own(shared: Harness, book: list[Any]) -> None:
+    [page] = await walk(shared, "&currency=USD", 10)
+    assert [(item["rank"], item["currency"], item["priority_score"]) for item in page] == [(1, "USD", "7600.00")]
+
+
+@pytest.mark.parametrize("query", ["after=not-a-cursor", "after=" + base64.urlsafe_b64encode(b"x|y").decode(),
+                                   "tier=P5", "currency=usd", "limit=0", "limit=501"])
+async def test_bad_paging_and_filters_are_refused(shared: Harness, book: list[Any], query: str) -> None:
+    response = await shared.client.get(f"/v1/priorities?{query}", headers=COLLECTOR)
+    assert response.status_code == 422, response.text
