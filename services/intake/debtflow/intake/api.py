@@ -57,11 +57,17 @@ def _keys(runtime: Any) -> IdempotencyKeys:
     return IdempotencyKeys(idempotency_keys, retention=timedelta(hours=_settings(runtime).idempotency_retention_hours))
 
 
-def _answer(status_code: int, body: Any, *, replayed: bool, location: str | None = None) -> JSONResponse:
-    headers = {"Location": location} if location else {}
-    if replayed:
+async def _idempotent(request: Request, runtime: Any, uow: Any, actor: Actor, key: str | None, payload: Any,
+                      operation: Any, *, location: Any = None) -> JSONResponse:
+    """Run a write once per Idempotency-Key (and natural key) and answer with its status and body."""
+    result = await _keys(runtime).run(
+        uow, scope=actor.subject, key=key, operation=operation,
+        fingerprint=request_fingerprint("POST", request.url.path, payload.model_dump(mode="json")),
+    )
+    headers = {"Location": location(result.body)} if location else {}
+    if result.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(body, status_code=status_code, headers=headers)
+    return JSONResponse(result.body, status_code=result.status_code, headers=headers)
 
 
 # -- defaults -------------------------------------------------------------------------------------------
@@ -81,23 +87,18 @@ async def post_default(request: Request, payload: DefaultIn, runtime: Runtime, u
         code = status.HTTP_201_CREATED if registration.outcome == "created" else status.HTTP_200_OK
         return code, DebtOut.of(debt).model_dump(mode="json")
 
-    result = await _keys(runtime).run(
-        uow, scope=actor.subject, key=idempotency_key, operation=register,
-        fingerprint=request_fingerprint("POST", request.url.path, payload.model_dump(mode="json")),
-    )
-    return _answer(result.status_code, result.body, replayed=result.replayed,
-                   location=f"/v1/debts/{result.body['id']}")
+    return await _idempotent(request, runtime, uow, actor, idempotency_key, payload, register,
+                             location=lambda body: f"/v1/debts/{body['id']}")
 
 
-_BATCH_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/DefaultIn"}}},
-        "application/x-ndjson": {"schema": {"type": "string", "description": "One DefaultIn JSON object per line."}},
-        "text/csv": {"schema": {"type": "string", "description": "Header row of columns: "
-                                + ", ".join(batches.DEFAULT_CSV_COLUMNS)}},
-    },
-}
+def _batch_body(schema: str, csv_columns: tuple[str, ...]) -> dict[str, Any]:
+    """OpenAPI request body of a batch endpoint: the same items as JSON, NDJSON or CSV."""
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}}},
+        "application/x-ndjson": {"schema": {"type": "string", "description": f"One {schema} JSON object per line."}},
+        "text/csv": {"schema": {"type": "string", "description": "A header row of some of these columns: "
+                                + ", ".join(csv_columns)}},
+    }}}
 
 
 async def _batch_items(request: Request, settings: IntakeSettings, *, csv_row: Any, csv_columns: Any) -> list[Any]:
@@ -113,24 +114,26 @@ async def _batch_items(request: Request, settings: IntakeSettings, *, csv_row: A
         raise InvalidInput(str(error), errors=[field_error("body", error.rule, str(error))]) from None
 
 
-def _shown(result: BatchOut, results: str) -> BatchOut:
+async def _run_batch(request: Request, runtime: Any, uow: Any, *, results: str, model: Any, key_field: str,
+                     csv_row: Any, csv_columns: tuple[str, ...], handle_chunk: Any) -> BatchOut:
+    settings = _settings(runtime)
+    items = await _batch_items(request, settings, csv_row=csv_row, csv_columns=csv_columns)
+    outcome = await batches.run_batch(uow, items, model=model, key_field=key_field,
+                                      chunk_size=settings.batch_chunk_size, handle_chunk=handle_chunk)
     if results == "rejected":
-        return result.model_copy(update={"results": [item for item in result.results if item.outcome == "rejected"]})
-    return result
+        return outcome.model_copy(update={"results": [item for item in outcome.results if item.outcome == "rejected"]})
+    return outcome
 
 
 @router.post("/defaults:batch", summary="Register many defaults (JSON array, NDJSON or CSV)",
-             openapi_extra={"requestBody": _BATCH_BODY})
+             openapi_extra=_batch_body("DefaultIn", batches.DEFAULT_CSV_COLUMNS))
 async def post_defaults_batch(request: Request, runtime: Runtime, uow: UnitOfWorks, actor: Lender,
                               results: ResultsShown = "all") -> BatchOut:
-    settings = _settings(runtime)
-    items = await _batch_items(request, settings, csv_row=batches.default_from_csv,
-                               csv_columns=batches.DEFAULT_CSV_COLUMNS)
-    outcome = await batches.run_batch(
-        uow, items, model=DefaultIn, key_field="loan_id", chunk_size=settings.batch_chunk_size,
+    return await _run_batch(
+        request, runtime, uow, results=results, model=DefaultIn, key_field="loan_id",
+        csv_row=batches.default_from_csv, csv_columns=batches.DEFAULT_CSV_COLUMNS,
         handle_chunk=batches.defaults_handler(source_system=actor.subject, cipher=_cipher(runtime)),
     )
-    return _shown(outcome, results)
 
 
 # -- payments -------------------------------------------------------------------------------------------
@@ -148,47 +151,33 @@ async def post_payment(request: Request, payload: PaymentIn, runtime: Runtime, u
         code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
         return code, PaymentOut.model_validate(outcome.payment).model_dump(mode="json")
 
-    result = await _keys(runtime).run(
-        uow, scope=actor.subject, key=idempotency_key, operation=record,
-        fingerprint=request_fingerprint("POST", request.url.path, payload.model_dump(mode="json")),
-    )
-    return _answer(result.status_code, result.body, replayed=result.replayed)
+    return await _idempotent(request, runtime, uow, actor, idempotency_key, payload, record)
 
 
 @router.post("/payments:batch", summary="Record many payments (JSON array, NDJSON or CSV)",
-             openapi_extra={"requestBody": {**_BATCH_BODY, "content": {
-                 "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/PaymentIn"}}},
-                 "application/x-ndjson": {"schema": {"type": "string"}},
-                 "text/csv": {"schema": {"type": "string", "description": "Columns: "
-                                         + ", ".join(batches.PAYMENT_CSV_COLUMNS)}}}}})
+             openapi_extra=_batch_body("PaymentIn", batches.PAYMENT_CSV_COLUMNS))
 async def post_payments_batch(request: Request, runtime: Runtime, uow: UnitOfWorks, actor: Lender,
                               results: ResultsShown = "all") -> BatchOut:
-    settings = _settings(runtime)
-    items = await _batch_items(request, settings, csv_row=batches.plain_from_csv,
-                               csv_columns=batches.PAYMENT_CSV_COLUMNS)
-    outcome = await batches.run_batch(
-        uow, items, model=PaymentIn, key_field="payment_id", chunk_size=settings.batch_chunk_size,
-        handle_chunk=batches.payments_handler(source_system=actor.subject, waterfall=settings.waterfall),
+    return await _run_batch(
+        request, runtime, uow, results=results, model=PaymentIn, key_field="payment_id",
+        csv_row=batches.plain_from_csv, csv_columns=batches.PAYMENT_CSV_COLUMNS,
+        handle_chunk=batches.payments_handler(source_system=actor.subject, waterfall=_settings(runtime).waterfall),
     )
-    return _shown(outcome, results)
 
 
 @router.post("/payments/{payment_id}/reversal", status_code=status.HTTP_201_CREATED, response_model=PaymentOut,
              summary="Reverse a payment (bounced, charged back, posted in error)",
              responses={200: {"model": PaymentOut, "description": "Already reversed for this reason."}})
-async def post_reversal(request: Request, payment_id: Annotated[str, Path(max_length=64)], payload: ReversalIn, runtime: Runtime,
-                        uow: UnitOfWorks, actor: Lender, idempotency_key: IdempotencyKey = None) -> Response:
+async def post_reversal(request: Request, payment_id: Annotated[str, Path(max_length=64)], payload: ReversalIn,
+                        runtime: Runtime, uow: UnitOfWorks, actor: Lender,
+                        idempotency_key: IdempotencyKey = None) -> Response:
     async def reverse(unit: Any) -> tuple[int, Any]:
         outcome = await reverse_payment(unit, source_system=actor.subject, payment_id=payment_id,
                                         reason_code=payload.reason_code)
         code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
         return code, PaymentOut.model_validate(outcome.payment).model_dump(mode="json")
 
-    result = await _keys(runtime).run(
-        uow, scope=actor.subject, key=idempotency_key, operation=reverse,
-        fingerprint=request_fingerprint("POST", request.url.path, payload.model_dump(mode="json")),
-    )
-    return _answer(result.status_code, result.body, replayed=result.replayed)
+    return await _idempotent(request, runtime, uow, actor, idempotency_key, payload, reverse)
 
 
 @router.get("/payments", summary="The payments of a debt, oldest first")
@@ -203,22 +192,14 @@ async def get_payments(session: ReadSession, actor: Reader,
 
 
 @router.post("/snapshots:batch", summary="Daily balance/DPD snapshots (JSON array, NDJSON or CSV)",
-             openapi_extra={"requestBody": {**_BATCH_BODY, "content": {
-                 "application/json": {"schema": {"type": "array",
-                                                 "items": {"$ref": "#/components/schemas/SnapshotIn"}}},
-                 "application/x-ndjson": {"schema": {"type": "string"}},
-                 "text/csv": {"schema": {"type": "string", "description": "Columns: "
-                                         + ", ".join(batches.SNAPSHOT_CSV_COLUMNS)}}}}})
+             openapi_extra=_batch_body("SnapshotIn", batches.SNAPSHOT_CSV_COLUMNS))
 async def post_snapshots_batch(request: Request, runtime: Runtime, uow: UnitOfWorks, actor: Lender,
                                results: ResultsShown = "all") -> BatchOut:
-    settings = _settings(runtime)
-    items = await _batch_items(request, settings, csv_row=batches.plain_from_csv,
-                               csv_columns=batches.SNAPSHOT_CSV_COLUMNS)
-    outcome = await batches.run_batch(
-        uow, items, model=SnapshotIn, key_field="loan_id", chunk_size=settings.batch_chunk_size,
+    return await _run_batch(
+        request, runtime, uow, results=results, model=SnapshotIn, key_field="loan_id",
+        csv_row=batches.plain_from_csv, csv_columns=batches.SNAPSHOT_CSV_COLUMNS,
         handle_chunk=batches.snapshots_handler(source_system=actor.subject),
     )
-    return _shown(outcome, results)
 
 
 # -- reading the register -------------------------------------------------------------------------------
