@@ -6,6 +6,7 @@ import calendar
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from classification_helpers import (
@@ -81,14 +82,14 @@ async def test_roll_rates_show_month_to_month_bucket_transitions(database_url: s
         assert response.status_code == 200, response.text
         months = response.json()["months"]
         assert [(month["from_month_end"], month["to_month_end"]) for month in months] == [
-            (start.isoformat(), stop.isoformat()) for start, stop in zip(ends, ends[1:], strict=False)]
+            (start.isoformat(), stop.isoformat()) for start, stop in pairwise(ends)]
 
         def bucket(reg: Any, day: date) -> str:
             if reg is cured and day > first:
                 return "M0"
             return dpd_bucket_of((day - reg.first_unpaid_due_date).days)
 
-        for month, (start, stop) in zip(months, zip(ends, ends[1:], strict=False), strict=True):
+        for month, (start, stop) in zip(months, pairwise(ends), strict=True):
             moves = Counter((bucket(reg, start), bucket(reg, stop)) for reg in [*rolling, cured])
             expected: dict[str, dict[str, int]] = {}
             for (source, target), count in moves.items():

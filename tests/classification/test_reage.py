@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -181,7 +182,7 @@ async def test_bucket_history_keeps_every_entry_and_exit(database_url: str) -> N
 
 
 def _never_overlap(found: list[tuple[str, object, object]]) -> None:
-    for (bucket, entered, exited), (following, next_entered, _) in zip(found, found[1:], strict=False):
+    for (bucket, entered, exited), (following, next_entered, _) in pairwise(found):
         assert exited is not None and entered <= exited == next_entered, (bucket, following, found)  # type: ignore[operator]
 
 

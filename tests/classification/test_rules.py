@@ -16,7 +16,6 @@ from debtflow.classification.rules import (
     dpd_bucket,
     five_tier_class,
     ifrs9_stage,
-    overdue_type,
     priority,
 )
 from debtflow.classification.ruleset import RuleSet
