@@ -226,12 +226,15 @@ async def test_a_restructured_debt_is_at_least_substandard_and_typed_restructure
     assert "restructured_probation" in current["reason_codes"]
 
 
-async def test_a_restructured_debt_is_ifrs9_stage_2(shared: Harness) -> None:
-    """Restructuring is a significant increase in credit risk (ifrs9.stage2_flags), not credit impairment."""
+async def test_a_restructured_debt_is_unlikely_to_pay_so_in_default_and_ifrs9_stage_3(shared: Harness) -> None:
+    """A distressed restructuring is an unlikely-to-pay indicator (Basel/EBA), the five-tier rules make it
+    non-performing (at least substandard), so by default it is credit-impaired: stage 3."""
     reg = debt(10, D0)
     await publish_all(shared, reg, restructured(reg, D0))
     current = await classification(shared, reg.debt_id, D0)
-    assert current["ifrs9_stage"] == 2, current["reason_codes"]
+    assert (current["ifrs9_stage"], current["default_flag"], current["five_tier_class"]) == (
+        3, True, "substandard"), current["reason_codes"]
+    assert "unlikely_to_pay_restructured" in current["reason_codes"]
 
 
 async def test_a_collection_score_replaces_the_curve_in_the_priority(shared: Harness) -> None:

@@ -204,8 +204,9 @@ def test_ifrs9_stage_by_flags(flag: str, stage: int) -> None:
     assert classify(facts(5, flags=(flag,)), AS_OF, RULES).ifrs9_stage == stage
 
 
-def test_a_restructured_debt_is_stage_2_when_restructuring_is_not_an_unlikely_to_pay_flag() -> None:
-    rules = RuleSet.model_validate({"default": {"unlikely_to_pay_flags": ["fraud", "deceased", "bankrupt"]}})
+def test_a_restructured_debt_is_stage_2_when_a_rule_set_makes_restructuring_a_significant_increase_only() -> None:
+    rules = RuleSet.model_validate({"default": {"unlikely_to_pay_flags": ["fraud", "deceased", "bankrupt"]},
+                                    "ifrs9": {"stage2_flags": ["disputed", "hardship", "restructured"]}})
     result = classify(facts(0, flags=("restructured",), restructured_on=AS_OF), AS_OF, rules)
     assert (result.ifrs9_stage, result.default_flag, result.five_tier_class) == (2, False, "substandard")
     builtin = classify(facts(0, flags=("restructured",), restructured_on=AS_OF), AS_OF, RULES)

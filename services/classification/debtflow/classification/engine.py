@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import DebtClassified
-from debtflow.classification.facts import borrower_nonperforming_shares, debt_facts, pauses_of
+from debtflow.classification.facts import NONPERFORMING, borrower_nonperforming_shares, debt_facts, pauses_of
 from debtflow.classification.models import (
     BucketSpell,
     ClassificationHistoryRow,
@@ -20,8 +21,11 @@ from debtflow.classification.models import (
     DebtFactsRow,
     ReageRun,
 )
-from debtflow.classification.rules import Classification, PriorState, classify
+from debtflow.classification.rules import Classification, Pause, PriorState, classify
 from debtflow.classification.rulesets import ActiveRules, active_rules
+
+#: A late run steps through at most this many change days per debt (years of boundaries; a safety stop).
+MAX_STEPS = 1000
 
 
 @dataclass(frozen=True)
@@ -41,36 +45,64 @@ async def reclassify(uow: UnitOfWork, debt_id: uuid.UUID, *, cause: Cause) -> bo
     active = await active_rules(session)
     current = await session.get(DebtClassificationRow, debt_id, with_for_update=True)
     as_of = max(facts.facts_as_of, current.as_of_date if current else facts.facts_as_of)
-    changed = await apply(uow, facts, current, as_of=as_of, active=active, cause=cause, now=utcnow())
+    was_nonperforming = current is not None and current.five_tier_class in NONPERFORMING
+    current, changed = await apply(uow, facts, current, as_of=as_of, active=active, cause=cause, now=utcnow())
     # Facts dated before the last re-ageing run: catch up with it now, as that run would have done.
     reaged_to = await last_reage_day(session)
-    current = await session.get(DebtClassificationRow, debt_id)
-    if current is not None and current.next_change_on is not None and current.next_change_on <= reaged_to:
-        changed |= await apply(uow, facts, current, as_of=reaged_to, active=active, cause=Cause("reage", None),
-                               now=utcnow())
-    if changed and active.rules.contagion.enabled:
-        await _spread_to_borrower(uow, facts.borrower_id, exclude=debt_id, as_of=as_of, active=active)
+    if current.next_change_on is not None and current.next_change_on <= reaged_to:
+        changed |= await advance(uow, facts, current, to_day=reaged_to, active=active, cause=Cause("reage"),
+                                 now=utcnow())
+    if active.rules.contagion.enabled and was_nonperforming != (current.five_tier_class in NONPERFORMING):
+        await spread_to_borrower(uow, facts.borrower_id, exclude=debt_id, day=current.as_of_date, active=active)
     return changed
 
 
 async def apply(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow | None, *, as_of: date,
-                active: ActiveRules, cause: Cause, now: datetime) -> bool:
-    """Classify and store. History, bucket spells and an event follow only when a dimension changed."""
-    session = uow.session
-    share = None
-    if active.rules.contagion.enabled:
+                active: ActiveRules, cause: Cause, now: datetime) -> tuple[DebtClassificationRow, bool]:
+    """Classify on one day and store it; announce it if a dimension changed. Returns the row and whether."""
+    previous = _snapshot(current)
+    result = await classify_on(uow.session, facts, current, as_of, active)
+    current = await store(uow.session, facts, current, result, as_of=as_of, active=active, cause=cause, now=now)
+    news = _is_news(previous, current)
+    if news:
+        announce(uow, facts, current, previous, active=active, now=now)
+    return current, news
+
+
+async def advance(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow, *, to_day: date,
+                  active: ActiveRules, cause: Cause, now: datetime, pauses: tuple[Pause, ...] | None = None,
+                  share: Decimal | None = None) -> bool:
+    """Move a debt through every change day up to `to_day`: each step is stored on the day it happened (so a
+    late run keeps every bucket passed through), and one event announces where the debt ended up."""
+    previous = _snapshot(current)
+    for _ in range(MAX_STEPS):
+        due = current.next_change_on
+        day = max(current.as_of_date, to_day if due is None or due >= to_day else due)
+        result = await classify_on(uow.session, facts, current, day, active, pauses=pauses, share=share)
+        await store(uow.session, facts, current, result, as_of=day, active=active, cause=cause, now=now)
+        if day >= to_day:
+            break
+    news = _is_news(previous, current)
+    if news:
+        announce(uow, facts, current, previous, active=active, now=now)
+    return news
+
+
+async def classify_on(session: AsyncSession, facts: DebtFactsRow, current: DebtClassificationRow | None, day: date,
+                      active: ActiveRules, *, pauses: tuple[Pause, ...] | None = None,
+                      share: Decimal | None = None) -> Classification:
+    if pauses is None:
+        pauses = (await pauses_of(session, [facts.debt_id])).get(facts.debt_id, ())
+    if share is None and active.rules.contagion.enabled:
         share = (await borrower_nonperforming_shares(session, {facts.borrower_id})).get(facts.borrower_id)
-    pauses = (await pauses_of(session, [facts.debt_id])).get(facts.debt_id, ())
     prior = PriorState(current.ifrs9_stage, current.stage_improving_since) if current else None
-    result = classify(debt_facts(facts, pauses, share), as_of, active.rules, prior)
-    return await record(uow, facts, current, result, as_of=as_of, active=active, cause=cause, now=now)
+    return classify(debt_facts(facts, pauses, share), day, active.rules, prior)
 
 
-async def record(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow | None,
-                 result: Classification, *, as_of: date, active: ActiveRules, cause: Cause, now: datetime) -> bool:
-    """Store a computed classification; returns True (and emits debt.classified) when it is news."""
-    session = uow.session
-    news = current is None or current.dimensions() != result.dimensions() or current.status != facts.status
+async def store(session: AsyncSession, facts: DebtFactsRow, current: DebtClassificationRow | None,
+                result: Classification, *, as_of: date, active: ActiveRules, cause: Cause,
+                now: datetime) -> DebtClassificationRow:
+    """Write the current row; when a dimension changed, also a history row and the bucket spells, dated `as_of`."""
     previous = _snapshot(current)
     if current is None:
         current = DebtClassificationRow(debt_id=facts.debt_id, first_classified_at=now)
@@ -87,50 +119,52 @@ async def record(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificati
     current.priority_tier, current.reason_codes = result.priority_tier, list(result.reason_codes)
     current.ruleset_version, current.next_change_on = active.version, result.next_change_on
     current.classified_at = now
-    if not news:
-        return False
-    effective = _effective_day(previous, result, as_of=as_of, active=active)
-    await _move_bucket(session, facts.debt_id, previous, result, day=effective, now=now)
+    if not _is_news(previous, current):
+        return current
+    await _move_bucket(session, facts.debt_id, previous, result, day=as_of, now=now)
     session.add(ClassificationHistoryRow(
-        debt_id=facts.debt_id, as_of_date=effective, days_past_due=result.days_past_due,
-        dpd_bucket=result.dpd_bucket, five_tier_class=result.five_tier_class, ifrs9_stage=result.ifrs9_stage,
-        default_flag=result.default_flag, overdue_type=result.overdue_type, priority_score=result.priority_score,
-        priority_tier=result.priority_tier, exposure=facts.exposure, status=facts.status,
-        first_unpaid_due_date=facts.first_unpaid_due_date, reason_codes=list(result.reason_codes),
-        ruleset_version=active.version, cause=cause.kind, cause_ref=cause.ref, classified_at=now,
+        debt_id=facts.debt_id, as_of_date=as_of, days_past_due=result.days_past_due, dpd_bucket=result.dpd_bucket,
+        five_tier_class=result.five_tier_class, ifrs9_stage=result.ifrs9_stage, default_flag=result.default_flag,
+        overdue_type=result.overdue_type, priority_score=result.priority_score, priority_tier=result.priority_tier,
+        exposure=facts.exposure, status=facts.status, first_unpaid_due_date=facts.first_unpaid_due_date,
+        reason_codes=list(result.reason_codes), ruleset_version=active.version, cause=cause.kind,
+        cause_ref=cause.ref, classified_at=now,
     ))
+    return current
+
+
+def announce(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow, previous: dict[str, object], *,
+             active: ActiveRules, now: datetime) -> None:
+    """debt.classified: the dimensions now, and what they were before this change."""
     uow.emit(DebtClassified(
-        debt_id=facts.debt_id, borrower_id=facts.borrower_id, as_of_date=as_of, days_past_due=result.days_past_due,
-        dpd_bucket=result.dpd_bucket, five_tier_class=result.five_tier_class,  # type: ignore[arg-type]
+        debt_id=facts.debt_id, borrower_id=facts.borrower_id, as_of_date=current.as_of_date,
+        days_past_due=current.days_past_due, dpd_bucket=current.dpd_bucket,
+        five_tier_class=current.five_tier_class,  # type: ignore[arg-type]
         previous_dpd_bucket=previous.get("dpd_bucket"),  # type: ignore[arg-type]
         previous_five_tier_class=previous.get("five_tier_class"),  # type: ignore[arg-type]
         exposure=facts.exposure, currency=facts.currency, ruleset_version=active.version,
-        reason_codes=result.reason_codes, classified_at=now, ifrs9_stage=result.ifrs9_stage,  # type: ignore[arg-type]
-        previous_ifrs9_stage=previous.get("ifrs9_stage"), default_flag=result.default_flag,  # type: ignore[arg-type]
-        previous_default_flag=previous.get("default_flag"),  # type: ignore[arg-type]
-        overdue_type=result.overdue_type,  # type: ignore[arg-type]
+        reason_codes=tuple(current.reason_codes), classified_at=now,
+        ifrs9_stage=current.ifrs9_stage,  # type: ignore[arg-type]
+        previous_ifrs9_stage=previous.get("ifrs9_stage"),  # type: ignore[arg-type]
+        default_flag=current.default_flag, previous_default_flag=previous.get("default_flag"),  # type: ignore[arg-type]
+        overdue_type=current.overdue_type,  # type: ignore[arg-type]
         previous_overdue_type=previous.get("overdue_type"),  # type: ignore[arg-type]
-        priority_score=result.priority_score, priority_tier=result.priority_tier,  # type: ignore[arg-type]
+        priority_score=current.priority_score, priority_tier=current.priority_tier,  # type: ignore[arg-type]
         previous_priority_tier=previous.get("priority_tier"), status=facts.status,  # type: ignore[arg-type]
     ))
-    return True
+
+
+_SNAPSHOT_FIELDS = ("dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag", "overdue_type", "priority_tier",
+                    "status")
 
 
 def _snapshot(current: DebtClassificationRow | None) -> dict[str, object]:
-    if current is None:
-        return {}
-    return {name: getattr(current, name) for name in ("dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag",
-                                                      "overdue_type", "priority_tier")}
+    return {} if current is None else {name: getattr(current, name) for name in _SNAPSHOT_FIELDS}
 
 
-def _effective_day(previous: dict[str, object], result: Classification, *, as_of: date, active: ActiveRules) -> date:
-    """The day a move into a later bucket happened: a re-ageing run that is late still dates it right."""
-    labels = [bucket.label for bucket in active.rules.buckets]
-    if not previous or previous["dpd_bucket"] not in labels or \
-            labels.index(result.dpd_bucket) <= labels.index(str(previous["dpd_bucket"])):
-        return as_of  # first classification, no move, or a move back (a payment): it happened now
-    entered_at_days = active.rules.buckets[labels.index(result.dpd_bucket)].min_days
-    return as_of - timedelta(days=max(result.days_past_due - entered_at_days, 0))
+def _is_news(previous: dict[str, object], current: DebtClassificationRow) -> bool:
+    """Anything but the day count changed (or it is the first classification)."""
+    return previous != _snapshot(current)
 
 
 async def _move_bucket(session: AsyncSession, debt_id: uuid.UUID, previous: dict[str, object],
@@ -149,16 +183,18 @@ async def last_reage_day(session: AsyncSession) -> date:
     return day or date.min
 
 
-async def _spread_to_borrower(uow: UnitOfWork, borrower_id: str, *, exclude: uuid.UUID, as_of: date,
-                              active: ActiveRules) -> None:
-    """Contagion: one debt turning non-performing may pull the borrower's other debts with it."""
+async def spread_to_borrower(uow: UnitOfWork, borrower_id: str, *, exclude: uuid.UUID | None, day: date,
+                             active: ActiveRules) -> int:
+    """Contagion: one debt turning non-performing (or cured) may move the borrower's other debts with it."""
     session = uow.session
     others = (await session.execute(
         select(DebtFactsRow, DebtClassificationRow).join(DebtClassificationRow)
         .where(DebtFactsRow.borrower_id == borrower_id, DebtFactsRow.debt_id != exclude,
                DebtFactsRow.status == "open")
     )).all()
+    moved = 0
     for facts, current in others:
-        await apply(uow, facts, current, as_of=max(as_of, current.as_of_date), active=active,
-                    cause=Cause("borrower_contagion", str(exclude)), now=utcnow())
-
+        _, news = await apply(uow, facts, current, as_of=max(day, current.as_of_date), active=active,
+                              cause=Cause("borrower_contagion", str(exclude) if exclude else None), now=utcnow())
+        moved += news
+    return moved

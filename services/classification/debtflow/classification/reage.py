@@ -21,10 +21,9 @@ from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWorkFactory
 from debtflow.common.logging import get_logger
 from debtflow.common.problems import Conflict
-from debtflow.classification.engine import Cause, record
-from debtflow.classification.facts import borrower_nonperforming_shares, debt_facts, pauses_of
+from debtflow.classification.engine import Cause, advance, spread_to_borrower
+from debtflow.classification.facts import NONPERFORMING, borrower_nonperforming_shares, pauses_of
 from debtflow.classification.models import DebtClassificationRow, DebtFactsRow, ReageRun
-from debtflow.classification.rules import PriorState, classify
 from debtflow.classification.rulesets import active_rules
 
 log = get_logger(__name__)
@@ -59,15 +58,20 @@ async def reage(uow_factory: UnitOfWorkFactory, *, as_of: date, chunk_size: int 
                     break
                 debt_ids = [current.debt_id for current, _ in rows]
                 pauses = await pauses_of(uow.session, debt_ids)
+                contagion = active.rules.contagion.enabled
                 shares = await borrower_nonperforming_shares(uow.session, {facts.borrower_id for _, facts in rows}) \
-                    if active.rules.contagion.enabled else {}
+                    if contagion else {}
                 now = utcnow()
+                moved_borrowers: set[str] = set()
                 for current, facts in rows:
-                    day = max(as_of, current.as_of_date)
-                    result = classify(debt_facts(facts, pauses.get(facts.debt_id, ()), shares.get(facts.borrower_id)),
-                                      day, active.rules, PriorState(current.ifrs9_stage, current.stage_improving_since))
-                    changed += await record(uow, facts, current, result, as_of=day, active=active,
-                                            cause=Cause(cause, day.isoformat()), now=now)
+                    was_nonperforming = current.five_tier_class in NONPERFORMING
+                    changed += await advance(uow, facts, current, to_day=max(as_of, current.as_of_date),
+                                             active=active, cause=Cause(cause, as_of.isoformat()), now=now,
+                                             pauses=pauses.get(facts.debt_id, ()), share=shares.get(facts.borrower_id))
+                    if contagion and was_nonperforming != (current.five_tier_class in NONPERFORMING):
+                        moved_borrowers.add(facts.borrower_id)
+                for borrower_id in sorted(moved_borrowers):  # their other debts may be pulled (or released)
+                    changed += await spread_to_borrower(uow, borrower_id, exclude=None, day=as_of, active=active)
                 examined += len(rows)
                 after = debt_ids[-1]
         finished = utcnow()
@@ -108,7 +112,12 @@ class _database_lock:  # noqa: N801 - used as `async with`
 
     async def __aexit__(self, *_: object) -> None:
         if self.connection is not None:
-            await self.connection.close()  # closing the session releases the lock
+            try:
+                # Unlock explicitly: close() returns the connection to the pool, whose session keeps the lock.
+                await self.connection.scalar(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": _LOCK_KEY})
+                await self.connection.commit()
+            finally:
+                await self.connection.close()
 
 
 async def runs(session: AsyncSession, limit: int = 30) -> list[ReageRun]:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from debtflow.common.problems import NotFound
-from debtflow.classification.facts import debt_facts, pauses_of
+from debtflow.classification.facts import borrower_nonperforming_shares, debt_facts, pauses_of
 from debtflow.classification.models import BucketSpell, ClassificationHistoryRow, DebtClassificationRow, DebtFactsRow
 from debtflow.classification.rules import PriorState, classify, days_past_due
 from debtflow.classification.rulesets import active_rules
@@ -30,7 +30,9 @@ async def classification_on(session: AsyncSession, debt_id: uuid.UUID, day: date
     active = await active_rules(session)
     pauses = (await pauses_of(session, [debt_id])).get(debt_id, ())
     if day >= current.as_of_date:
-        result = classify(debt_facts(facts, pauses), day, active.rules,
+        share = (await borrower_nonperforming_shares(session, {facts.borrower_id})).get(facts.borrower_id) \
+            if active.rules.contagion.enabled else None
+        result = classify(debt_facts(facts, pauses, share), day, active.rules,
                           PriorState(current.ifrs9_stage, current.stage_improving_since))
         return {**_row_fields(current), **{name: getattr(result, name) for name in _DIMENSIONS},
                 "days_past_due": result.days_past_due, "priority_score": result.priority_score,

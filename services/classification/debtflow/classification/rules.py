@@ -74,23 +74,25 @@ class Classification:
 
 
 def _paused_days(pauses: Iterable[Pause], start: date, end: date) -> int:
-    """Days of [start, end) covered by pauses (pauses do not overlap each other in practice; clipped anyway)."""
-    covered: set[date] = set()
-    for pause in pauses:
-        first, last = max(pause.start, start), min(pause.end or end, end)
-        covered.update(first + timedelta(days=offset) for offset in range((last - first).days))
-    return len(covered)
+    """Days of [start, end) covered by at least one pause (overlapping pauses count once)."""
+    spans = sorted((max(pause.start, start), min(pause.end or end, end)) for pause in pauses)
+    covered, reach = 0, start
+    for first, last in spans:
+        first = max(first, reach)
+        if last > first:
+            covered += (last - first).days
+            reach = last
+    return covered
 
 
 def days_past_due(first_unpaid_due_date: date | None, as_of: date, *, grace_days: int = 0,
                   pauses: Iterable[Pause] = ()) -> int:
-    """Whole days since the oldest unpaid instalment fell due, less paused days; 0 within the grace period."""
+    """Whole days since the oldest unpaid instalment fell due, less paused days; 0 within the grace period
+    (the grace counts the same unpaused days)."""
     if first_unpaid_due_date is None or as_of <= first_unpaid_due_date:
         return 0
-    raw = (as_of - first_unpaid_due_date).days
-    if raw <= grace_days:
-        return 0
-    return max(0, raw - _paused_days(pauses, first_unpaid_due_date, as_of))
+    counted = (as_of - first_unpaid_due_date).days - _paused_days(pauses, first_unpaid_due_date, as_of)
+    return counted if counted > grace_days else 0
 
 
 def dpd_bucket(days: int, rules: RuleSet) -> str:
@@ -252,18 +254,29 @@ def next_change_on(facts: DebtFacts, as_of: date, rules: RuleSet, days: int,
 
 
 def _clock_restarts(facts: DebtFacts, as_of: date, rules: RuleSet) -> tuple[date, int] | None:
-    """From which day the day count grows by one a day, and what it is that day; None if it never will."""
+    """The first day from `as_of` on which days past due are counting (past grace, no pause), and the count
+    then; None if an open-ended pause stops the clock (its end arrives as an event).
+
+    Pauses that start later are ignored: that only makes `next_change_on` early, and an early day costs a
+    look that changes nothing, where a late one would miss a change.
+    """
     due = facts.first_unpaid_due_date
     if due is None:
         return None
-    day = max(as_of, due + timedelta(days=rules.grace_days + 1))
-    for pause in sorted(facts.pauses, key=lambda pause: pause.start):
-        if pause.start <= day and (pause.end is None or pause.end > day):
-            if pause.end is None:
-                return None  # stopped until the pause ends, which arrives as an event
-            day = pause.end
-    days_then = days_past_due(due, day, grace_days=rules.grace_days, pauses=facts.pauses)
-    return day, days_then
+    day = max(as_of, due + timedelta(days=1))
+    for _ in range(36_500):
+        covering = [pause for pause in facts.pauses if pause.start <= day and (pause.end is None or pause.end > day)]
+        if any(pause.end is None for pause in covering):
+            return None
+        if covering:
+            day = max(pause.end for pause in covering if pause.end is not None)
+            continue
+        count = days_past_due(due, day, grace_days=rules.grace_days, pauses=facts.pauses)
+        if count > 0:
+            return day, count
+        day += timedelta(days=max(1, rules.grace_days + 1 - ((day - due).days
+                                                            - _paused_days(facts.pauses, due, day))))
+    return None
 
 
 def _day_thresholds(rules: RuleSet) -> set[int]:

@@ -55,7 +55,7 @@ class ContagionRules(_Strict):
 class Ifrs9Rules(_Strict):
     stage2_after_days: int = Field(30, ge=0, description="More than this many days past due: stage 2.")
     stage3_after_days: int = Field(90, ge=0, description="More than this many days past due: stage 3.")
-    stage2_flags: frozenset[Flag] = frozenset({"disputed", "hardship", "restructured", "uncontactable"})
+    stage2_flags: frozenset[Flag] = frozenset({"disputed", "hardship", "uncontactable"})
     stage3_flags: frozenset[Flag] = frozenset({"fraud", "deceased", "bankrupt", "legal_action"})
     cure_probation_days: int = Field(90, ge=0, description="Days a debt must qualify for a better stage first.")
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from debtflow.common.auth import Actor
 from debtflow.common.clock import utcnow
 from debtflow.common.problems import Conflict, Forbidden, InvalidInput, NotFound, validation_errors
-from debtflow.classification.facts import debt_facts, pauses_of
+from debtflow.classification.facts import borrower_nonperforming_shares, debt_facts, pauses_of
 from debtflow.classification.models import DebtClassificationRow, DebtFactsRow, RuleSetRow
 from debtflow.classification.rules import PriorState, classify
 from debtflow.classification.ruleset import BUILTIN_VERSION, RuleSet
@@ -45,7 +45,9 @@ def parse_rules(document: Any) -> RuleSet:
     try:
         return RuleSet.model_validate(document)
     except ValidationError as error:
-        errors = validation_errors(error.errors(include_input=False), location="body")
+        # The document is submitted under `rules`; point there, so a client can find the field.
+        located = [{**item, "loc": ("rules", *item["loc"])} for item in error.errors(include_input=False)]
+        errors = validation_errors(located, location="body")
         raise InvalidInput("the rule set is not valid: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
                            errors=errors) from None
 
@@ -97,8 +99,12 @@ async def dry_run(session: AsyncSession, ruleset: RuleSetRow, *, as_of: date, ch
         if not rows:
             return report
         pauses = await pauses_of(session, [current.debt_id for current, _ in rows])
+        # Contagion is judged on today's classes (a full answer would iterate with the new rules' classes).
+        shares = await borrower_nonperforming_shares(session, {facts.borrower_id for _, facts in rows}) \
+            if rules.contagion.enabled else {}
         for current, facts in rows:
-            result = classify(debt_facts(facts, pauses.get(current.debt_id, ())), max(as_of, current.as_of_date), rules,
+            result = classify(debt_facts(facts, pauses.get(current.debt_id, ()), shares.get(facts.borrower_id)),
+                              max(as_of, current.as_of_date), rules,
                               PriorState(current.ifrs9_stage, current.stage_improving_since))
             report.examined += 1
             differences = {name: (getattr(current, name), getattr(result, name)) for name in report.changes

@@ -66,8 +66,14 @@ class _RelayLease:
         connection, self._connection = self._connection, None
         if connection is not None:
             try:
-                await connection.close()  # closing the session releases the advisory lock
-            except DBAPIError:
+                # Unlock explicitly: close() only returns the connection to the pool, lock and all.
+                await connection.scalar(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": self.lock_key})
+                await connection.commit()
+            except (DBAPIError, OSError):
+                pass  # the connection is gone, and its lock with it
+            try:
+                await connection.close()
+            except (DBAPIError, OSError):
                 pass
 
 
@@ -166,7 +172,12 @@ class OutboxRelay:
         """Relay until `stopping` is set. Broker or database outages are waited out with capped backoff."""
         backoff = self.options.poll_interval
         while not stopping.is_set():
-            if not await self._lease.acquire():
+            try:
+                leader = await self._lease.acquire()
+            except (DBAPIError, OSError) as error:
+                log.warning("relay lease check failed; retrying", error=repr(error)[:300])
+                leader = False
+            if not leader:
                 self.state = "standby"
                 await self._sleep(stopping, _LEASE_RETRY_SECONDS)
                 continue
