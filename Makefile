@@ -3,6 +3,8 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.9
 # Use uv from PATH if there is one; otherwise bootstrap a pinned uv into .tools/ with the system Python.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+# Trust the operating system's certificate store too (machines behind a TLS-inspecting proxy add theirs there).
+export UV_NATIVE_TLS ?= 1
 
 .PHONY: install run demo test docs docs-check bench clean
 
