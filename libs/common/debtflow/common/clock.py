@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator
 
 
 def utcnow() -> datetime:
@@ -15,3 +19,15 @@ def ensure_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("naive datetime: debtflow requires timezone-aware times")
     return moment.astimezone(UTC)
+
+
+def check_time_zone(zone: str) -> str:
+    """An IANA time zone name that this machine's zone database knows, e.g. Asia/Shanghai."""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"not an IANA time zone such as Asia/Shanghai: {zone!r}") from None
+    return zone
+
+
+TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]

@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 from datetime import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
+from debtflow.common.clock import TimeZoneName
 from debtflow.common.settings import ServiceSettings
 
 
 class ClassificationSettings(ServiceSettings):
     service_name = "classification"
 
-    business_timezone: str = Field("Asia/Shanghai", description="Days past due count in this zone's calendar.")
+    business_timezone: TimeZoneName = Field("Asia/Shanghai", description="Days past due count in this zone's calendar.")
     sla_target_days: int = Field(30, ge=1, description="Every debt classified within this many days of default.")
     reage_chunk_size: int = Field(1000, ge=1, description="Debts reclassified per transaction by re-ageing.")
     reage_automatically: bool = Field(
         True, description="Run the daily re-ageing in the service itself, once a business day after `reage_at`."
     )
     reage_at: time = Field(time(0, 30), description="Local time after which the day's re-ageing runs.")
-
-    @field_validator("business_timezone")
-    @classmethod
-    def _zone(cls, zone: str) -> str:
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {zone!r}") from None
-        return zone
 
     @property
     def zone(self) -> ZoneInfo:

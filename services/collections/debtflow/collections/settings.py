@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 from datetime import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
+from debtflow.common.clock import TimeZoneName
 from debtflow.common.settings import ServiceSettings
 
 
 class CollectionsSettings(ServiceSettings):
     service_name = "collections"
 
-    default_timezone: str = Field(
+    default_timezone: TimeZoneName = Field(
         "Asia/Shanghai", description="IANA time zone used for contact hours when the borrower's is unknown."
     )
     contact_window_start: time = Field(time(8, 0), description="Earliest local time a borrower may be contacted.")
     contact_window_end: time = Field(time(21, 0), description="Latest local time a borrower may be contacted.")
-
-    @field_validator("default_timezone")
-    @classmethod
-    def _known_zone(cls, zone: str) -> str:
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {zone!r}") from None
-        return zone
 
     @model_validator(mode="after")
     def _window_ordered(self) -> CollectionsSettings:

@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AwareDatetime,
@@ -19,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from debtflow.common.clock import TimeZoneName
 from debtflow.common.events.intake import ExternalRef
 from debtflow.common.money import (
     MAX_AMOUNT,
@@ -62,7 +62,7 @@ class BorrowerIn(BaseModel):
     emails: list[str] = Field(default_factory=list, max_length=5)
     address: str | None = Field(None, min_length=1, max_length=300)
     region: str | None = Field(None, min_length=1, max_length=64, description="Province or region (not secret).")
-    timezone: str | None = Field(None, description="IANA time zone, used for contact hours, e.g. Asia/Shanghai.")
+    timezone: TimeZoneName | None = Field(None, description="IANA time zone, used for contact hours, e.g. Asia/Shanghai.")
     date_of_birth: date | None = None
 
     @field_validator("id_number")
@@ -85,16 +85,6 @@ class BorrowerIn(BaseModel):
     @classmethod
     def _emails(cls, emails: list[str]) -> list[str]:
         return list(dict.fromkeys(check_email(email) for email in emails))
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, zone: str | None) -> str | None:
-        if zone is not None:
-            try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError("not an IANA time zone such as Asia/Shanghai") from None
-        return zone
 
     @field_validator("date_of_birth")
     @classmethod
