@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,8 +22,11 @@ from debtflow.classification.models import (
     DebtFactsRow,
     ReageRun,
 )
-from debtflow.classification.rules import Classification, Pause, PriorState, classify
+from debtflow.classification.rules import Classification, DebtFacts, PriorState, classify
+from debtflow.classification.ruleset import RuleSet
 from debtflow.classification.rulesets import ActiveRules, active_rules
+
+_T = TypeVar("_T")
 
 #: A late run steps through at most this many change days per debt (years of boundaries; a safety stop).
 MAX_STEPS = 1000
@@ -36,25 +40,36 @@ class Cause:
     ref: str | None = None
 
 
-async def reclassify(uow: UnitOfWork, debt_id: uuid.UUID, *, cause: Cause) -> bool:
-    """Classify one debt from its current facts, as of the latest day anything is known for. True if news."""
+async def reclassify(uow: UnitOfWork, debt_id: uuid.UUID, *, cause: Cause, facts: DebtFactsRow | None = None) -> bool:
+    """Classify one debt from its current facts, as of the latest day anything is known for. True if news.
+
+    A handler that holds the facts row already (maybe not yet inserted) passes it, saving a read."""
     session = uow.session
-    facts = await session.get(DebtFactsRow, debt_id)
+    facts = facts or await session.get(DebtFactsRow, debt_id)
     if facts is None or facts.intake_version == 0:
         return False  # nothing from intake yet (say a score before the registration): wait for the facts
-    active = await active_rules(session)
+    active = await _once_per_transaction(session, active_rules)
     current = await session.get(DebtClassificationRow, debt_id, with_for_update=True)
     as_of = max(facts.facts_as_of, current.as_of_date if current else facts.facts_as_of)
     was_nonperforming = current is not None and current.five_tier_class in NONPERFORMING
     current, changed = await apply(uow, facts, current, as_of=as_of, active=active, cause=cause, now=utcnow())
     # Facts dated before the last re-ageing run: catch up with it now, as that run would have done.
-    reaged_to = await last_reage_day(session)
+    reaged_to = await _once_per_transaction(session, last_reage_day)
     if current.next_change_on is not None and current.next_change_on <= reaged_to:
         changed |= await advance(uow, facts, current, to_day=reaged_to, active=active, cause=Cause("reage"),
                                  now=utcnow())
     if active.rules.contagion.enabled and was_nonperforming != (current.five_tier_class in NONPERFORMING):
         await spread_to_borrower(uow, facts.borrower_id, exclude=debt_id, day=current.as_of_date, active=active)
     return changed
+
+
+async def _once_per_transaction(session: AsyncSession, read: Callable[[AsyncSession], Awaitable[_T]]) -> _T:
+    """`read(session)`, asked once per unit of work: a consumer's batch classifies up to a poll's events in
+    one transaction, and the active rule set and the last re-ageing day are the same for all of them."""
+    cache = session.info.setdefault("classification_reads", {})
+    if read not in cache:
+        cache[read] = await read(session)
+    return cache[read]  # type: ignore[no-any-return]
 
 
 async def apply(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow | None, *, as_of: date,
@@ -69,19 +84,63 @@ async def apply(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificatio
     return current, news
 
 
-async def advance(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow, *, to_day: date,
-                  active: ActiveRules, cause: Cause, now: datetime, pauses: tuple[Pause, ...] | None = None,
-                  share: Decimal | None = None) -> bool:
-    """Move a debt through every change day up to `to_day`: each step is stored on the day it happened (so a
-    late run keeps every bucket passed through), and one event announces where the debt ended up."""
-    previous = _snapshot(current)
+@dataclass(frozen=True)
+class Standing:
+    """Where a debt's classification stands before it is advanced: what `walk` starts from."""
+
+    as_of_date: date
+    next_change_on: date | None
+    ifrs9_stage: int
+    stage_improving_since: date | None
+    snapshot: dict[str, object]  # the dimensions that make news (see _SNAPSHOT_FIELDS)
+
+    @classmethod
+    def of(cls, current: DebtClassificationRow) -> Standing:
+        return cls(current.as_of_date, current.next_change_on, current.ifrs9_stage, current.stage_improving_since,
+                   _snapshot(current))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change day of a walk: the classification on that day, and whether a dimension changed on it."""
+
+    day: date
+    result: Classification
+    snapshot: dict[str, object]
+    news: bool
+
+
+def walk(facts: DebtFacts, status: str, standing: Standing, to_day: date, rules: RuleSet) -> list[Step]:
+    """Every change day from where the debt stands up to `to_day`, and `to_day` itself (pure: no I/O).
+
+    Each step is classified on the day it happened, from the step before (IFRS 9 cure probation depends on
+    it), so a late run keeps every bucket a debt passed through.
+    """
+    steps: list[Step] = []
+    as_of, due, snapshot = standing.as_of_date, standing.next_change_on, standing.snapshot
+    prior = PriorState(standing.ifrs9_stage, standing.stage_improving_since)
     for _ in range(MAX_STEPS):
-        due = current.next_change_on
-        day = max(current.as_of_date, to_day if due is None or due >= to_day else due)
-        result = await classify_on(uow.session, facts, current, day, active, pauses=pauses, share=share)
-        await store(uow.session, facts, current, result, as_of=day, active=active, cause=cause, now=now)
+        day = max(as_of, to_day if due is None or due >= to_day else due)
+        result = classify(facts, day, rules, prior)
+        now_snapshot = _result_snapshot(result, status)
+        steps.append(Step(day, result, now_snapshot, now_snapshot != snapshot))
         if day >= to_day:
             break
+        as_of, due, snapshot = day, result.next_change_on, now_snapshot
+        prior = PriorState(result.ifrs9_stage, result.stage_improving_since)
+    return steps
+
+
+async def advance(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow, *, to_day: date,
+                  active: ActiveRules, cause: Cause, now: datetime) -> bool:
+    """Move one debt through every change day up to `to_day`, each stored on its day; one event says where
+    it ended up. (The daily run does the same for many debts at once: see reage.)"""
+    previous = _snapshot(current)
+    pauses = (await pauses_of(uow.session, [facts.debt_id])).get(facts.debt_id, ())
+    share = (await borrower_nonperforming_shares(uow.session, {facts.borrower_id})).get(facts.borrower_id) \
+        if active.rules.contagion.enabled else None
+    for step in walk(debt_facts(facts, pauses, share), facts.status, Standing.of(current), to_day, active.rules):
+        await store(uow.session, facts, current, step.result, as_of=step.day, active=active, cause=cause, now=now)
     news = _is_news(previous, current)
     if news:
         announce(uow, facts, current, previous, active=active, now=now)
@@ -89,12 +148,10 @@ async def advance(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificat
 
 
 async def classify_on(session: AsyncSession, facts: DebtFactsRow, current: DebtClassificationRow | None, day: date,
-                      active: ActiveRules, *, pauses: tuple[Pause, ...] | None = None,
-                      share: Decimal | None = None) -> Classification:
-    if pauses is None:
-        pauses = (await pauses_of(session, [facts.debt_id])).get(facts.debt_id, ())
-    if share is None and active.rules.contagion.enabled:
-        share = (await borrower_nonperforming_shares(session, {facts.borrower_id})).get(facts.borrower_id)
+                      active: ActiveRules) -> Classification:
+    pauses = (await pauses_of(session, [facts.debt_id])).get(facts.debt_id, ())
+    share = (await borrower_nonperforming_shares(session, {facts.borrower_id})).get(facts.borrower_id) \
+        if active.rules.contagion.enabled else None
     prior = PriorState(current.ifrs9_stage, current.stage_improving_since) if current else None
     return classify(debt_facts(facts, pauses, share), day, active.rules, prior)
 
@@ -160,6 +217,13 @@ _SNAPSHOT_FIELDS = ("dpd_bucket", "five_tier_class", "ifrs9_stage", "default_fla
 
 def _snapshot(current: DebtClassificationRow | None) -> dict[str, object]:
     return {} if current is None else {name: getattr(current, name) for name in _SNAPSHOT_FIELDS}
+
+
+def _result_snapshot(result: Classification, status: str) -> dict[str, object]:
+    """What _snapshot would read from a row that stored `result` (the row's status is the facts' status)."""
+    return {"dpd_bucket": result.dpd_bucket, "five_tier_class": result.five_tier_class,
+            "ifrs9_stage": result.ifrs9_stage, "default_flag": result.default_flag,
+            "overdue_type": result.overdue_type, "priority_tier": result.priority_tier, "status": status}
 
 
 def _is_news(previous: dict[str, object], current: DebtClassificationRow) -> bool:

@@ -29,8 +29,7 @@ async def facts_for(session: AsyncSession, debt_id: uuid.UUID, *, borrower_id: s
     if row is None:
         row = DebtFactsRow(debt_id=debt_id, borrower_id=borrower_id, currency=currency, exposure=Decimal("0.00"),
                            facts_as_of=as_of, status="open", intake_version=0, flags=[], updated_at=utcnow())
-        session.add(row)
-        await session.flush()
+        session.add(row)  # inserted by the next flush, with whatever the handler fills in first
     return row
 
 

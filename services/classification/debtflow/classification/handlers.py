@@ -48,7 +48,7 @@ class Handlers:
         facts.registered_at = facts.registered_at or debt.registered_at
         apply_intake_facts(facts, version=debt.version, currency=debt.currency, exposure=debt.total_outstanding,
                            first_unpaid_due_date=debt.first_unpaid_due_date, status="open", as_of=debt.as_of_date)
-        await reclassify(uow, debt.debt_id, cause=_cause(event))
+        await reclassify(uow, debt.debt_id, cause=_cause(event), facts=facts)
 
     async def debt_updated(self, uow: UnitOfWork, event: CloudEvent[DebtUpdated]) -> None:
         debt = event.payload
@@ -57,7 +57,7 @@ class Handlers:
         if apply_intake_facts(facts, version=debt.version, currency=debt.currency, exposure=debt.balances.total,
                               first_unpaid_due_date=debt.first_unpaid_due_date, status=debt.status,
                               as_of=debt.as_of_date):
-            await reclassify(uow, debt.debt_id, cause=_cause(event))
+            await reclassify(uow, debt.debt_id, cause=_cause(event), facts=facts)
 
     async def payment(self, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
         """A payment or a reversal moves the first unpaid due date, so the day count starts again from it."""
@@ -69,7 +69,7 @@ class Handlers:
                               exposure=payment.balances_after.total,
                               first_unpaid_due_date=payment.first_unpaid_due_date_after, status=payment.status_after,
                               as_of=day):
-            await reclassify(uow, payment.debt_id, cause=_cause(event))
+            await reclassify(uow, payment.debt_id, cause=_cause(event), facts=facts)
 
     # -- crm: the borrower's circumstances ------------------------------------------------------------
 
@@ -125,12 +125,12 @@ class Handlers:
     async def limitation(self, uow: UnitOfWork, event: CloudEvent[LimitationUpdated]) -> None:
         facts = await self._facts(uow, event.payload.debt_id, event.payload.borrower_id)
         facts.limitation_expires_on = event.payload.limitation_expires_on
-        await reclassify(uow, facts.debt_id, cause=_cause(event))
+        await reclassify(uow, facts.debt_id, cause=_cause(event), facts=facts)
 
     async def score(self, uow: UnitOfWork, event: CloudEvent[ScoreUpdated]) -> None:
         facts = await self._facts(uow, event.payload.debt_id, event.payload.borrower_id)
         facts.collection_score = event.payload.recovery_probability
-        await reclassify(uow, facts.debt_id, cause=_cause(event))
+        await reclassify(uow, facts.debt_id, cause=_cause(event), facts=facts)
 
     # -- helpers ------------------------------------------------------------------------------------
 
@@ -148,7 +148,7 @@ class Handlers:
         facts = await uow.session.get(DebtFactsRow, debt_id)
         assert facts is not None
         set_flag(facts, flag, active)
-        await reclassify(uow, debt_id, cause=_cause(event))
+        await reclassify(uow, debt_id, cause=_cause(event), facts=facts)
 
 
 def _cause(event: CloudEvent[Any]) -> Cause:

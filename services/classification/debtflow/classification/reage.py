@@ -1,34 +1,48 @@
 """Daily re-ageing: advance every open debt to an as-of date, emitting debt.classified only where something changed.
 
-Only debts whose `next_change_on` has come are touched: one indexed, set-based selection finds them, and
-they are reclassified a chunk per transaction. Debts whose day has not come keep a classification that is
-still right (their day count is recomputed on every read). Running twice for one date finds nothing the
-second time; running late dates each bucket move on the day it happened.
+Only debts whose `next_change_on` has come are touched: one indexed selection finds them. Debts whose day
+has not come keep a classification that is still right (their day count is recomputed on every read).
+Each chunk is read as plain rows, walked through its change days by the pure rules (`engine.walk`), and
+written back set-based: one UPDATE for the chunk's classifications, one for the bucket spells it closes,
+and bulk INSERTs for history, new spells and outbox rows; no ORM object per debt. Running twice for one
+date finds nothing the second time; running late dates each bucket move on the day it happened.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.common.clock import utcnow
-from debtflow.common.db import UnitOfWorkFactory
+from debtflow.common.db import UnitOfWork, UnitOfWorkFactory
+from debtflow.common.db.bulk import update_rows
 from debtflow.common.logging import get_logger
 from debtflow.common.problems import Conflict
-from debtflow.classification.engine import Cause, advance, spread_to_borrower
+from debtflow.classification.engine import Cause, Standing, Step, announce, spread_to_borrower, walk
 from debtflow.classification.facts import NONPERFORMING, borrower_nonperforming_shares, pauses_of
-from debtflow.classification.models import DebtClassificationRow, DebtFactsRow, ReageRun
-from debtflow.classification.rulesets import active_rules
+from debtflow.classification.models import BucketSpell, ClassificationHistoryRow, DebtClassificationRow, DebtFactsRow
+from debtflow.classification.models import ReageRun
+from debtflow.classification.rules import DebtFacts
+from debtflow.classification.rulesets import ActiveRules, active_rules
 
 log = get_logger(__name__)
 _LOCK_KEY = "debtflow-classification-reage"
 _process_lock = asyncio.Lock()  # SQLite, or several requests in one process
+_CHUNK_ATTEMPTS = 5  # a chunk that loses a deadlock with an event handler is tried again
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+CLASSIFICATIONS = DebtClassificationRow.__table__
+FACTS = DebtFactsRow.__table__
+HISTORY = ClassificationHistoryRow.__table__
+SPELLS = BucketSpell.__table__
 
 
 @dataclass(frozen=True)
@@ -50,32 +64,16 @@ async def reage(uow_factory: UnitOfWorkFactory, *, as_of: date, chunk_size: int 
         version = ""
         after: uuid.UUID | None = None
         while True:
-            async with uow_factory() as uow:
-                active = await active_rules(uow.session)
-                version = active.version
-                rows = await _due(uow.session, as_of, after, chunk_size)
-                if not rows:
-                    break
-                debt_ids = [current.debt_id for current, _ in rows]
-                pauses = await pauses_of(uow.session, debt_ids)
-                contagion = active.rules.contagion.enabled
-                shares = await borrower_nonperforming_shares(uow.session, {facts.borrower_id for _, facts in rows}) \
-                    if contagion else {}
-                now = utcnow()
-                moved_borrowers: set[str] = set()
-                for current, facts in rows:
-                    was_nonperforming = current.five_tier_class in NONPERFORMING
-                    changed += await advance(uow, facts, current, to_day=max(as_of, current.as_of_date),
-                                             active=active, cause=Cause(cause, as_of.isoformat()), now=now,
-                                             pauses=pauses.get(facts.debt_id, ()), share=shares.get(facts.borrower_id))
-                    if contagion and was_nonperforming != (current.five_tier_class in NONPERFORMING):
-                        moved_borrowers.add(facts.borrower_id)
-                for borrower_id in sorted(moved_borrowers):  # their other debts may be pulled (or released)
-                    changed += await spread_to_borrower(uow, borrower_id, exclude=None, day=as_of, active=active)
-                examined += len(rows)
-                after = debt_ids[-1]
+            outcome = await _run_chunk(uow_factory, as_of, after, chunk_size, Cause(cause, as_of.isoformat()))
+            if outcome is None:
+                break
+            version, after = outcome.version, outcome.last_debt_id
+            examined += outcome.examined
+            changed += outcome.changed
         finished = utcnow()
         async with uow_factory() as uow:
+            if not version:
+                version = (await active_rules(uow.session)).version
             uow.session.add(ReageRun(as_of_date=as_of, ruleset_version=version, examined=examined, changed=changed,
                                      started_at=started, finished_at=finished))
         log.info("re-ageing finished", as_of=as_of.isoformat(), examined=examined, changed=changed,
@@ -83,13 +81,191 @@ async def reage(uow_factory: UnitOfWorkFactory, *, as_of: date, chunk_size: int 
         return ReageReport(as_of, version, examined, changed, started, finished)
 
 
-async def _due(session: AsyncSession, as_of: date, after: uuid.UUID | None, limit: int) -> list[Any]:
-    query = (select(DebtClassificationRow, DebtFactsRow).join(DebtFactsRow)
-             .where(DebtClassificationRow.next_change_on <= as_of, DebtClassificationRow.status == "open")
-             .order_by(DebtClassificationRow.debt_id).limit(limit))
+@dataclass
+class _ChunkOutcome:
+    version: str
+    last_debt_id: uuid.UUID
+    examined: int
+    changed: int = 0
+
+
+async def _run_chunk(uow_factory: UnitOfWorkFactory, as_of: date, after: uuid.UUID | None, limit: int,
+                     cause: Cause) -> _ChunkOutcome | None:
+    """One chunk in one transaction; None when no due debt is left after `after`."""
+    for attempt in range(1, _CHUNK_ATTEMPTS + 1):
+        try:
+            async with uow_factory() as uow:
+                return await _reage_chunk(uow, as_of, after, limit, cause)
+        except DBAPIError as error:
+            if _sqlstate(error) not in _RETRYABLE_SQLSTATES or attempt == _CHUNK_ATTEMPTS:
+                raise
+            log.warning("re-ageing chunk lost a lock conflict; trying again", attempt=attempt)
+            await asyncio.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    original = error.orig
+    return getattr(original, "sqlstate", None) or getattr(getattr(original, "__cause__", None), "sqlstate", None)
+
+
+async def _reage_chunk(uow: UnitOfWork, as_of: date, after: uuid.UUID | None, limit: int,
+                       cause: Cause) -> _ChunkOutcome | None:
+    session = uow.session
+    active = await active_rules(session)
+    rows = await _due(session, as_of, after, limit)
+    if not rows:
+        return None
+    debt_ids = [row.debt_id for row in rows]
+    pauses = await pauses_of(session, debt_ids)
+    contagion = active.rules.contagion.enabled
+    shares = await borrower_nonperforming_shares(session, {row.borrower_id for row in rows}) if contagion else {}
+    writes = _Writes(now=utcnow(), active=active, cause=cause)
+    moved_borrowers: set[str] = set()
+    for row in rows:
+        facts = DebtFacts(
+            exposure=row.exposure, first_unpaid_due_date=row.first_unpaid_due_date, status=row.status,
+            past_due_amount=row.past_due_amount, flags=frozenset(row.flags or ()),
+            restructured_on=row.restructured_on, pauses=pauses.get(row.debt_id, ()),
+            collection_score=row.collection_score, limitation_expires_on=row.limitation_expires_on,
+            borrower_nonperforming_share=shares.get(row.borrower_id),
+        )
+        standing = Standing(row.as_of_date, row.next_change_on, row.ifrs9_stage, row.stage_improving_since,
+                            {name: getattr(row, name) for name in _SNAPSHOT})
+        steps = walk(facts, row.status, standing, max(as_of, row.as_of_date), active.rules)
+        if writes.add(uow, row, standing, steps) and contagion and \
+                (row.five_tier_class in NONPERFORMING) != (steps[-1].result.five_tier_class in NONPERFORMING):
+            moved_borrowers.add(row.borrower_id)
+    await writes.flush(session)
+    changed = writes.changed
+    for borrower_id in sorted(moved_borrowers):  # their other debts may be pulled (or released)
+        changed += await spread_to_borrower(uow, borrower_id, exclude=None, day=as_of, active=active)
+    return _ChunkOutcome(active.version, debt_ids[-1], len(rows), changed)
+
+
+_SNAPSHOT = ("dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag", "overdue_type", "priority_tier", "status")
+
+
+async def _due(session: AsyncSession, as_of: date, after: uuid.UUID | None, limit: int) -> list[Row[Any]]:
+    """The next chunk of due open debts, by debt id: their classification and facts as plain rows.
+
+    On PostgreSQL the rows are locked (FOR UPDATE) until the chunk commits, so an event handler changing
+    one of these debts meanwhile waits and then builds on what this run wrote, instead of being overwritten.
+    """
+    c, f = CLASSIFICATIONS.c, FACTS.c
+    query = (select(c.debt_id, c.as_of_date, c.next_change_on, c.ifrs9_stage, c.stage_improving_since, c.dpd_bucket,
+                    c.five_tier_class, c.default_flag, c.overdue_type, c.priority_tier, c.registered_at.label("classification_registered_at"),
+                    c.first_classified_at, f.borrower_id, f.currency, f.exposure, f.past_due_amount,
+                    f.first_unpaid_due_date, f.status, f.flags, f.restructured_on, f.collection_score,
+                    f.limitation_expires_on, f.registered_at)
+             .join_from(CLASSIFICATIONS, FACTS, c.debt_id == f.debt_id)
+             .where(c.next_change_on <= as_of, c.status == "open")
+             .order_by(c.debt_id).limit(limit))
     if after is not None:
-        query = query.where(DebtClassificationRow.debt_id > after)
+        query = query.where(c.debt_id > after)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
     return list((await session.execute(query)).all())
+
+
+@dataclass
+class _Writes:
+    """What a chunk writes, gathered debt by debt and written table by table."""
+
+    now: datetime
+    active: ActiveRules
+    cause: Cause
+    current: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    spells_closed: list[dict[str, Any]] = field(default_factory=list)
+    spells_opened: list[dict[str, Any]] = field(default_factory=list)
+    changed: int = 0
+
+    def add(self, uow: UnitOfWork, row: Row[Any], standing: Standing, steps: list[Step]) -> bool:
+        """Record one debt's walk; announce it if it ended somewhere new. True if it did."""
+        final = steps[-1]
+        result = final.result
+        registered_at = row.classification_registered_at or row.registered_at
+        self.current.append({
+            "debt_id": row.debt_id, "borrower_id": row.borrower_id, "currency": row.currency,
+            "exposure": row.exposure, "status": row.status, "as_of_date": final.day,
+            "days_past_due": result.days_past_due, "dpd_bucket": result.dpd_bucket,
+            "five_tier_class": result.five_tier_class, "ifrs9_stage": result.ifrs9_stage,
+            "stage_improving_since": result.stage_improving_since, "default_flag": result.default_flag,
+            "overdue_type": result.overdue_type, "priority_score": result.priority_score,
+            "priority_tier": result.priority_tier, "reason_codes": list(result.reason_codes),
+            "next_change_on": result.next_change_on, "registered_at": registered_at,
+            "seconds_to_classify": None if registered_at is None else
+            max(0, int((row.first_classified_at - registered_at).total_seconds())),
+        })
+        bucket = standing.snapshot["dpd_bucket"]
+        for step in steps:
+            if step.news:
+                self._history(row, step)
+            if step.result.dpd_bucket != bucket:
+                bucket = step.result.dpd_bucket
+                self._move_bucket(row.debt_id, bucket, step.day)
+        if final.snapshot == standing.snapshot:
+            return False
+        current = _Announced(as_of_date=final.day, **{name: getattr(result, name) for name in _ANNOUNCED})
+        announce(uow, row, current, standing.snapshot, active=self.active, now=self.now)  # type: ignore[arg-type]
+        self.changed += 1
+        return True
+
+    def _history(self, row: Row[Any], step: Step) -> None:
+        result = step.result
+        self.history.append({
+            "debt_id": row.debt_id, "as_of_date": step.day, "days_past_due": result.days_past_due,
+            "dpd_bucket": result.dpd_bucket, "five_tier_class": result.five_tier_class,
+            "ifrs9_stage": result.ifrs9_stage, "default_flag": result.default_flag,
+            "overdue_type": result.overdue_type, "priority_score": result.priority_score,
+            "priority_tier": result.priority_tier, "exposure": row.exposure, "status": row.status,
+            "first_unpaid_due_date": row.first_unpaid_due_date, "reason_codes": list(result.reason_codes),
+            "ruleset_version": self.active.version, "cause": self.cause.kind, "cause_ref": self.cause.ref,
+            "classified_at": self.now,
+        })
+
+    def _move_bucket(self, debt_id: uuid.UUID, bucket: str, day: date) -> None:
+        """Close the spell the debt is in (the one open in the database, or the one opened earlier in this
+        walk) and open one in `bucket` from `day`."""
+        previous = self.spells_opened[-1] if self.spells_opened and self.spells_opened[-1]["debt_id"] == debt_id \
+            else None
+        if previous is not None:
+            previous["exited_on"], previous["exited_at"] = day, self.now
+        else:
+            self.spells_closed.append({"debt_id": debt_id, "exited_on": day})
+        self.spells_opened.append({"debt_id": debt_id, "bucket": bucket, "entered_on": day, "entered_at": self.now,
+                                   "exited_on": None, "exited_at": None})
+
+    async def flush(self, session: AsyncSession) -> None:
+        await update_rows(session, CLASSIFICATIONS, "debt_id", self.current,
+                          constants={"ruleset_version": self.active.version, "classified_at": self.now})
+        await update_rows(session, SPELLS, "debt_id", self.spells_closed, constants={"exited_at": self.now},
+                          where=[SPELLS.c.exited_on.is_(None)])
+        if self.spells_opened:
+            await session.execute(insert(SPELLS), self.spells_opened)
+        if self.history:
+            await session.execute(insert(HISTORY), self.history)
+
+
+_ANNOUNCED = ("days_past_due", "dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag", "overdue_type",
+              "priority_score", "priority_tier", "reason_codes")
+
+
+@dataclass(frozen=True)
+class _Announced:
+    """The final classification of a walk, shaped as `engine.announce` reads a stored row."""
+
+    as_of_date: date
+    days_past_due: int
+    dpd_bucket: str
+    five_tier_class: str
+    ifrs9_stage: int
+    default_flag: bool
+    overdue_type: str
+    priority_score: Any
+    priority_tier: str
+    reason_codes: tuple[str, ...]
 
 
 class _database_lock:  # noqa: N801 - used as `async with`

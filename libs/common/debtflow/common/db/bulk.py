@@ -1,0 +1,65 @@
+"""Set-based writes of many rows at once: one statement per table, not one per row.
+
+`update_rows` sets per-row values keyed by a column. On PostgreSQL it is a single
+`UPDATE ... FROM unnest(:a, :b, ...)`: one parameter per column, however many rows, where an executemany
+sends and plans one UPDATE per row. On SQLite it is an executemany of one prepared UPDATE,
+which runs in-process at C speed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Table, bindparam, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import ColumnElement
+
+
+async def update_rows(session: AsyncSession, table: Table, key: str, rows: Sequence[Mapping[str, Any]], *,
+                      constants: Mapping[str, Any] | None = None,
+                      where: Sequence[ColumnElement[bool]] = ()) -> None:
+    """For each row, `UPDATE table SET <its other columns> WHERE key = row[key] AND <where>`.
+
+    Every row must have the same columns. `constants` are set on every matched row alike; `where` adds
+    conditions on the table (say `spells.c.exited_on.is_(None)`).
+    """
+    if not rows:
+        return
+    columns = [name for name in rows[0] if name != key]
+    constants = dict(constants or {})
+    if session.bind.dialect.name == "postgresql":
+        await _update_from_arrays(session, table, key, columns, rows, constants, where)
+    else:
+        statement = (update(table).where(table.c[key] == bindparam(f"_{key}"), *where)
+                     .values({name: bindparam(f"_{name}") for name in columns}).values(constants))
+        await session.execute(statement, [{f"_{name}": row[name] for name in (key, *columns)} for row in rows])
+
+
+async def _update_from_arrays(session: AsyncSession, table: Table, key: str, columns: list[str],
+                              rows: Sequence[Mapping[str, Any]], constants: dict[str, Any],
+                              where: Sequence[ColumnElement[bool]]) -> None:
+    dialect = session.bind.dialect
+    names = [key, *columns]
+    arrays: dict[str, Any] = {}
+    unnested = []
+    for index, name in enumerate(names):
+        column = table.c[name]
+        is_json = isinstance(column.type, JSON)
+        # JSON travels as text and is cast back: asyncpg has no codec for arrays of json.
+        element = "TEXT" if is_json else column.type.compile(dialect=dialect)
+        values = [row[name] for row in rows]
+        arrays[f"a{index}"] = [None if value is None else json.dumps(value) for value in values] if is_json \
+            else values
+        unnested.append(f"CAST(:a{index} AS {element}[])")
+    assignments = [f"{name} = " + (f"CAST(v.{name} AS JSON)" if isinstance(table.c[name].type, JSON) else f"v.{name}")
+                   for name in columns]
+    assignments += [f"{name} = :c_{name}" for name in constants]
+    conditions = [f"{table.name}.{key} = v.{key}"]
+    conditions += [str(condition.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+                   for condition in where]
+    statement = (f"UPDATE {table.name} SET {', '.join(assignments)} "
+                 f"FROM unnest({', '.join(unnested)}) AS v({', '.join(names)}) WHERE {' AND '.join(conditions)}")
+    bound = text(statement).bindparams(*(bindparam(f"c_{name}", type_=table.c[name].type) for name in constants))
+    await session.execute(bound, {**arrays, **{f"c_{name}": value for name, value in constants.items()}})
