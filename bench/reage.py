@@ -915,7 +915,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
     parser.add_argument("--events", type=int, default=20_000,
                         help="debt.registered events for the consumer figure (default 20000; 0 skips it)")
     parser.add_argument("--chunk-size", type=int, default=ClassificationSettings.model_fields[
-        "reage_chunk_size"].default, help="debts per re-ageing transaction (default: the service's, 1000)")
+        "reage_chunk_size"].default, help="debts per re-ageing transaction (default: the service's, 5000)")
     parser.add_argument("--load-chunk", type=int, default=20_000, help="debts per load transaction (default 20000)")
     parser.add_argument("--seed", type=int, default=4, help="seed of the generated portfolio (default 4)")
     parser.add_argument("--no-analyze", action="store_true",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from classification_helpers import (
@@ -227,3 +228,45 @@ async def test_the_cli_reages_a_service_database(tmp_path: Path, monkeypatch: py
         assert f"re-aged to {day}: 0 due, 0 changed" in capsys.readouterr().out
         runs = (await service.client.get("/v1/reage-runs", headers=SUPERVISOR)).json()
         assert [(run["as_of_date"], run["examined"]) for run in runs] == [(day, 0), (day, 1)]
+
+
+async def test_chunk_boundaries_lose_and_repeat_nothing(database_url: str) -> None:
+    """Seven debts in chunks of two: every one examined once, each move written once (history, spell, event)."""
+    async with harness("classification", database_url, reage_chunk_size=2) as service:
+        regs = [debt(24 + offset, D0) for offset in range(7)]  # 24..30 days: all cross into M2 by D0+7
+        await publish_all(service, *regs)
+        report = await reage(service, D0 + days(10))
+        assert (report["examined"], report["changed"]) == (7, 7)
+        for reg in regs:
+            assert [event.dpd_bucket for event in classified_events(service, reg.debt_id)] == ["M1", "M2"]
+            assert [spell.bucket for spell in await spells(service, reg.debt_id)] == ["M1", "M2"]
+
+
+async def test_a_chunk_that_loses_a_deadlock_is_run_again(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL may pick the run as a deadlock victim against an event handler: the chunk rolls back whole
+    and runs again, so nothing is lost and nothing written twice."""
+    from sqlalchemy.exc import DBAPIError
+
+    from debtflow.classification import reage as reage_module
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    real_chunk = reage_module._reage_chunk
+    failures = [1]
+
+    async def chunk_failing_once(uow: Any, *args: Any) -> Any:
+        outcome = await real_chunk(uow, *args)  # writes everything, then loses: the rollback must undo it
+        if failures:
+            failures.pop()
+            raise DBAPIError("UPDATE classifications ...", {}, Deadlock("deadlock detected"))
+        return outcome
+
+    monkeypatch.setattr(reage_module, "_reage_chunk", chunk_failing_once)
+    async with harness("classification", database_url) as service:
+        reg = debt(25, D0)
+        await publish_all(service, reg)
+        report = await reage(service, D0 + days(10))
+        assert (report["examined"], report["changed"], failures) == (1, 1, [])
+        assert [event.dpd_bucket for event in classified_events(service, reg.debt_id)] == ["M1", "M2"]
+        assert [spell.bucket for spell in await spells(service, reg.debt_id)] == ["M1", "M2"]

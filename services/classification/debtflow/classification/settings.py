@@ -16,7 +16,7 @@ class ClassificationSettings(ServiceSettings):
 
     business_timezone: TimeZoneName = Field("Asia/Shanghai", description="Days past due count in this zone's calendar.")
     sla_target_days: int = Field(30, ge=1, description="Every debt classified within this many days of default.")
-    reage_chunk_size: int = Field(1000, ge=1, description="Debts reclassified per transaction by re-ageing.")
+    reage_chunk_size: int = Field(5000, ge=1, description="Debts reclassified per transaction by re-ageing.")
     reage_automatically: bool = Field(
         True, description="Run the daily re-ageing in the service itself, once a business day after `reage_at`."
     )

@@ -1,0 +1,79 @@
+"""update_rows: one set-based UPDATE for many rows, the same result on SQLite (executemany) and PostgreSQL (unnest)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, Table, Uuid, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from debtflow.common.db import Money, UTCDateTime, create_engine
+from debtflow.common.db.bulk import update_rows
+
+metadata = MetaData()
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("balance", Money, nullable=True),
+    Column("due_on", Date, nullable=True),
+    Column("closed", Boolean, nullable=False),
+    Column("tags", JSON, nullable=True),
+    Column("tier", String(4), nullable=True),
+    Column("touched_at", UTCDateTime, nullable=True),
+    Column("spell", Integer, nullable=True),
+)
+IDS = [uuid.UUID(int=number) for number in range(1, 6)]
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+        await connection.execute(insert(accounts), [
+            {"id": account_id, "balance": Decimal("1.00"), "due_on": date(2026, 1, 1), "closed": False,
+             "tags": ["old"], "tier": "P4", "touched_at": None, "spell": None if index % 2 else 7}
+            for index, account_id in enumerate(IDS)
+        ])
+    yield engine
+    await engine.dispose()
+
+
+async def _rows(engine: AsyncEngine) -> dict[uuid.UUID, tuple[object, ...]]:
+    async with engine.connect() as connection:
+        result = await connection.execute(select(accounts).order_by(accounts.c.id))
+        return {row.id: tuple(row)[1:] for row in result}
+
+
+async def test_each_row_gets_its_own_values_and_the_rest_stay(engine: AsyncEngine) -> None:
+    now = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+    async with AsyncSession(engine) as session, session.begin():
+        await update_rows(session, accounts, "id", [
+            {"id": IDS[0], "balance": Decimal("12345678.91"), "due_on": date(2024, 2, 29), "closed": True,
+             "tags": ["a", "b"], "tier": "P1"},
+            {"id": IDS[2], "balance": None, "due_on": None, "closed": False, "tags": [], "tier": None},
+        ], constants={"touched_at": now})
+    rows = await _rows(engine)
+    assert rows[IDS[0]] == (Decimal("12345678.91"), date(2024, 2, 29), True, ["a", "b"], "P1", now, 7)
+    assert rows[IDS[2]] == (None, None, False, [], None, now, 7)
+    untouched = (Decimal("1.00"), date(2026, 1, 1), False, ["old"], "P4", None)
+    assert [rows[IDS[index]][:6] for index in (1, 3, 4)] == [untouched] * 3
+
+
+async def test_extra_conditions_limit_the_rows_matched(engine: AsyncEngine) -> None:
+    async with AsyncSession(engine) as session, session.begin():
+        await update_rows(session, accounts, "id", [{"id": account_id, "tier": "P2"} for account_id in IDS],
+                          where=[accounts.c.spell.is_(None)])
+    rows = await _rows(engine)
+    assert [rows[account_id][4] for account_id in IDS] == ["P4", "P2", "P4", "P2", "P4"]
+
+
+async def test_no_rows_is_no_statement(engine: AsyncEngine) -> None:
+    async with AsyncSession(engine) as session, session.begin():
+        await update_rows(session, accounts, "id", [])
+    assert len(await _rows(engine)) == len(IDS)
