@@ -62,7 +62,8 @@ class DebtClassificationRow(Base):
 
     __tablename__ = "classifications"
     __table_args__ = (
-        Index("ix_classifications_due", "next_change_on", postgresql_where=text("next_change_on IS NOT NULL"),
+        # The daily re-ageing walks due debts in this order, a chunk at a time (see reage._due).
+        Index("ix_classifications_due", "next_change_on", "debt_id", postgresql_where=text("next_change_on IS NOT NULL"),
               sqlite_where=text("next_change_on IS NOT NULL")),
         Index("ix_classifications_priority", "status", "priority_score"),
     )

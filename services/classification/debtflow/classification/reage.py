@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, tuple_
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,12 +62,12 @@ async def reage(uow_factory: UnitOfWorkFactory, *, as_of: date, chunk_size: int 
         started = utcnow()
         examined = changed = 0
         version = ""
-        after: uuid.UUID | None = None
+        after: tuple[date, uuid.UUID] | None = None
         while True:
             outcome = await _run_chunk(uow_factory, as_of, after, chunk_size, Cause(cause, as_of.isoformat()))
             if outcome is None:
                 break
-            version, after = outcome.version, outcome.last_debt_id
+            version, after = outcome.version, outcome.last_seen
             examined += outcome.examined
             changed += outcome.changed
         finished = utcnow()
@@ -84,12 +84,12 @@ async def reage(uow_factory: UnitOfWorkFactory, *, as_of: date, chunk_size: int 
 @dataclass
 class _ChunkOutcome:
     version: str
-    last_debt_id: uuid.UUID
+    last_seen: tuple[date, uuid.UUID]  # (next_change_on, debt_id) of the chunk's last debt, before the walk
     examined: int
     changed: int = 0
 
 
-async def _run_chunk(uow_factory: UnitOfWorkFactory, as_of: date, after: uuid.UUID | None, limit: int,
+async def _run_chunk(uow_factory: UnitOfWorkFactory, as_of: date, after: tuple[date, uuid.UUID] | None, limit: int,
                      cause: Cause) -> _ChunkOutcome | None:
     """One chunk in one transaction; None when no due debt is left after `after`."""
     for attempt in range(1, _CHUNK_ATTEMPTS + 1):
@@ -109,7 +109,7 @@ def _sqlstate(error: DBAPIError) -> str | None:
     return getattr(original, "sqlstate", None) or getattr(getattr(original, "__cause__", None), "sqlstate", None)
 
 
-async def _reage_chunk(uow: UnitOfWork, as_of: date, after: uuid.UUID | None, limit: int,
+async def _reage_chunk(uow: UnitOfWork, as_of: date, after: tuple[date, uuid.UUID] | None, limit: int,
                        cause: Cause) -> _ChunkOutcome | None:
     session = uow.session
     active = await active_rules(session)
@@ -140,29 +140,33 @@ async def _reage_chunk(uow: UnitOfWork, as_of: date, after: uuid.UUID | None, li
     changed = writes.changed
     for borrower_id in sorted(moved_borrowers):  # their other debts may be pulled (or released)
         changed += await spread_to_borrower(uow, borrower_id, exclude=None, day=as_of, active=active)
-    return _ChunkOutcome(active.version, debt_ids[-1], len(rows), changed)
+    last = rows[-1]
+    return _ChunkOutcome(active.version, (last.next_change_on, last.debt_id), len(rows), changed)
 
 
 _SNAPSHOT = ("dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag", "overdue_type", "priority_tier", "status")
 
 
-async def _due(session: AsyncSession, as_of: date, after: uuid.UUID | None, limit: int) -> list[Row[Any]]:
-    """The next chunk of due open debts, by debt id: their classification and facts as plain rows.
+async def _due(session: AsyncSession, as_of: date, after: tuple[date, uuid.UUID] | None,
+               limit: int) -> list[Row[Any]]:
+    """The next chunk of due open debts in (next_change_on, debt_id) order, the order of the due index, so
+    each chunk is a range scan; their classification and facts as plain rows.
 
     On PostgreSQL the rows are locked (FOR UPDATE) until the chunk commits, so an event handler changing
     one of these debts meanwhile waits and then builds on what this run wrote, instead of being overwritten.
     """
     c, f = CLASSIFICATIONS.c, FACTS.c
     query = (select(c.debt_id, c.as_of_date, c.next_change_on, c.ifrs9_stage, c.stage_improving_since, c.dpd_bucket,
-                    c.five_tier_class, c.default_flag, c.overdue_type, c.priority_tier, c.registered_at.label("classification_registered_at"),
-                    c.first_classified_at, f.borrower_id, f.currency, f.exposure, f.past_due_amount,
-                    f.first_unpaid_due_date, f.status, f.flags, f.restructured_on, f.collection_score,
-                    f.limitation_expires_on, f.registered_at)
+                    c.five_tier_class, c.default_flag, c.overdue_type, c.priority_tier,
+                    c.registered_at.label("classification_registered_at"), c.first_classified_at, f.borrower_id,
+                    f.currency, f.exposure, f.past_due_amount, f.first_unpaid_due_date, f.status, f.flags,
+                    f.restructured_on, f.collection_score, f.limitation_expires_on, f.registered_at)
              .join_from(CLASSIFICATIONS, FACTS, c.debt_id == f.debt_id)
              .where(c.next_change_on <= as_of, c.status == "open")
-             .order_by(c.debt_id).limit(limit))
+             .order_by(c.next_change_on, c.debt_id).limit(limit))
     if after is not None:
-        query = query.where(c.debt_id > after)
+        # Debts already walked have moved past `as_of`; the keyset only guards against walking one twice.
+        query = query.where(tuple_(c.next_change_on, c.debt_id) > tuple_(*after))
     if session.bind.dialect.name == "postgresql":
         query = query.with_for_update()
     return list((await session.execute(query)).all())
