@@ -20,6 +20,10 @@ class one_of(ColumnElement[bool]):  # noqa: N801 - reads like the SQL it stands 
 
     inherit_cache = False
     type = Boolean()
+    # A comparison in its own right: without this, a WHERE on a database with no boolean type (SQLite)
+    # renders it as `column IN (...) = 1`, which no index serves (measured: every intake lookup scanned
+    # the table, 36 ms a POST at 100,000 borrowers).
+    _is_implicitly_boolean = True
 
     def __init__(self, column: Any, values: Iterable[Any]) -> None:
         self.column = column
