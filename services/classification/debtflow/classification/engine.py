@@ -92,7 +92,7 @@ class Standing:
     next_change_on: date | None
     ifrs9_stage: int
     stage_improving_since: date | None
-    snapshot: dict[str, object]  # the dimensions that make news (see _SNAPSHOT_FIELDS)
+    snapshot: dict[str, object]  # the dimensions that make news (see SNAPSHOT_FIELDS)
 
     @classmethod
     def of(cls, current: DebtClassificationRow) -> Standing:
@@ -211,12 +211,12 @@ def announce(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRo
     ))
 
 
-_SNAPSHOT_FIELDS = ("dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag", "overdue_type", "priority_tier",
+SNAPSHOT_FIELDS = ("dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag", "overdue_type", "priority_tier",
                     "status")
 
 
 def _snapshot(current: DebtClassificationRow | None) -> dict[str, object]:
-    return {} if current is None else {name: getattr(current, name) for name in _SNAPSHOT_FIELDS}
+    return {} if current is None else {name: getattr(current, name) for name in SNAPSHOT_FIELDS}
 
 
 def _result_snapshot(result: Classification, status: str) -> dict[str, object]:

@@ -26,7 +26,15 @@ from debtflow.common.db import UnitOfWork, UnitOfWorkFactory
 from debtflow.common.db.bulk import update_rows
 from debtflow.common.logging import get_logger
 from debtflow.common.problems import Conflict
-from debtflow.classification.engine import Cause, Standing, Step, announce, spread_to_borrower, walk
+from debtflow.classification.engine import (
+    SNAPSHOT_FIELDS,
+    Cause,
+    Standing,
+    Step,
+    announce,
+    spread_to_borrower,
+    walk,
+)
 from debtflow.classification.facts import NONPERFORMING, borrower_nonperforming_shares, pauses_of
 from debtflow.classification.models import BucketSpell, ClassificationHistoryRow, DebtClassificationRow, DebtFactsRow
 from debtflow.classification.models import ReageRun
@@ -55,7 +63,7 @@ class ReageReport:
     finished_at: datetime
 
 
-async def reage(uow_factory: UnitOfWorkFactory, *, as_of: date, chunk_size: int = 1000,
+async def reage(uow_factory: UnitOfWorkFactory, *, as_of: date, chunk_size: int = 5000,
                 cause: str = "reage") -> ReageReport:
     """Reclassify every open debt whose next change is due on or before `as_of`."""
     async with _process_lock, _database_lock(uow_factory):
@@ -131,7 +139,7 @@ async def _reage_chunk(uow: UnitOfWork, as_of: date, after: tuple[date, uuid.UUI
             borrower_nonperforming_share=shares.get(row.borrower_id),
         )
         standing = Standing(row.as_of_date, row.next_change_on, row.ifrs9_stage, row.stage_improving_since,
-                            {name: getattr(row, name) for name in _SNAPSHOT})
+                            {name: getattr(row, name) for name in SNAPSHOT_FIELDS})
         steps = walk(facts, row.status, standing, max(as_of, row.as_of_date), active.rules)
         if writes.add(uow, row, standing, steps) and contagion and \
                 (row.five_tier_class in NONPERFORMING) != (steps[-1].result.five_tier_class in NONPERFORMING):
@@ -142,9 +150,6 @@ async def _reage_chunk(uow: UnitOfWork, as_of: date, after: tuple[date, uuid.UUI
         changed += await spread_to_borrower(uow, borrower_id, exclude=None, day=as_of, active=active)
     last = rows[-1]
     return _ChunkOutcome(active.version, (last.next_change_on, last.debt_id), len(rows), changed)
-
-
-_SNAPSHOT = ("dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag", "overdue_type", "priority_tier", "status")
 
 
 async def _due(session: AsyncSession, as_of: date, after: tuple[date, uuid.UUID] | None,
