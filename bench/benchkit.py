@@ -5,12 +5,15 @@ The scripts run as `uv run python bench/<name>.py`, so this module is importable
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
@@ -185,3 +188,27 @@ async def raw_consume(bootstrap: str, topic: str, *, group_id: str, expected: in
         await consumer.stop()
     join = (first_at.wall if received else time.perf_counter()) - started
     return ConsumeFigures(received, join, last_at.since(first_at), received >= expected)
+
+
+# -- command line and report ----------------------------------------------------------------------------
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def chosen_backends(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """`--db` (default: both when a PostgreSQL URL is known, else sqlite) as a list of backends."""
+    selection = args.db or ("both" if args.postgres_url else "sqlite")
+    backends = ["sqlite", "postgres"] if selection == "both" else [selection]
+    if "postgres" in backends and not args.postgres_url:
+        parser.error("PostgreSQL needs --postgres-url or DEBTFLOW_TEST_POSTGRES_URL")
+    return backends
+
+
+def write_report(name: str, report: dict[str, Any]) -> bool:
+    """Write the report to bench/results/<name>-<start>.json (gitignored); True if every sanity check passed."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.fromisoformat(report["meta"]["started_at"]).strftime("%Y%m%dT%H%M%SZ")
+    output = RESULTS_DIR / f"{name}-{stamp}.json"
+    output.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"\nwritten: {output.relative_to(Path.cwd()) if output.is_relative_to(Path.cwd()) else output}")
+    return all(ok for result in report["results"].values() for ok in result.get("checks", {}).values())

@@ -43,10 +43,17 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from sqlalchemy import Table, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from benchkit import mib, package_versions, postgres_settings, rate, ratio, raw_produce, temporary_database
+from benchkit import (
+    chosen_backends,
+    mib,
+    package_versions,
+    postgres_settings,
+    rate,
+    ratio,
+    raw_produce,
+    temporary_database,
+    write_report,
+)
 from debtflow.common.auth import TokenService
 from debtflow.common.db import create_engine
 from debtflow.common.db.migrations import upgrade_to_head
@@ -60,8 +67,9 @@ from debtflow.common.settings import DEVELOPMENT_AUTH_SECRET
 from debtflow.intake.app import build_definition
 from debtflow.intake.models import Base
 from debtflow.intake.schemas import DefaultIn
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SOURCE_SYSTEM = "bench-core"  # the lender token's subject: intake's source system for every default
 PARTITIONS = 4  # the services' default (DEBTFLOW_TOPIC_PARTITIONS)
 READY_TIMEOUT = 90.0
@@ -1026,10 +1034,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
         if not sep or not name.startswith("DEBTFLOW_"):
             parser.error(f"--set takes DEBTFLOW_NAME=VALUE, not {item!r}")
         overrides[name] = value
-    selection = args.db or ("both" if args.postgres_url else "sqlite")
-    backends = ["sqlite", "postgres"] if selection == "both" else [selection]
-    if "postgres" in backends and not args.postgres_url:
-        parser.error("PostgreSQL needs --postgres-url or DEBTFLOW_TEST_POSTGRES_URL")
+    backends = chosen_backends(parser, args)
     return args, backends, overrides
 
 
@@ -1042,13 +1047,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_loop = asyncio.run  # type: ignore[assignment]
     report = run_loop(main_async(args, backends, overrides))
     print_table(report)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.fromisoformat(report["meta"]["started_at"]).strftime("%Y%m%dT%H%M%SZ")
-    output = RESULTS_DIR / f"intake-{stamp}.json"
-    output.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    print(f"\nwritten: {output.relative_to(Path.cwd()) if output.is_relative_to(Path.cwd()) else output}")
-    checks_ok = all(ok for result in report["results"].values() for ok in result["checks"].values())
-    return 0 if checks_ok else 1
+    return 0 if write_report("intake", report) else 1
 
 
 if __name__ == "__main__":

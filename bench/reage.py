@@ -57,12 +57,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Table, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from benchkit import (
     Clock,
     asyncpg_dsn,
+    chosen_backends,
     mib,
     package_versions,
     postgres_settings,
@@ -71,14 +69,8 @@ from benchkit import (
     raw_consume,
     raw_produce,
     temporary_database,
+    write_report,
 )
-from debtflow.common.db import UnitOfWorkFactory, create_engine, session_factory
-from debtflow.common.db.migrations import upgrade_to_head
-from debtflow.common.embedded import EmbeddedBroker
-from debtflow.common.events import CloudEvent, DebtRegistered, events_topic
-from debtflow.common.logging import configure_logging
-from debtflow.common.messaging.consumer import EventConsumer
-from debtflow.common.messaging.kafka import KafkaBus, KafkaOptions
 from debtflow.classification.app import build_definition
 from debtflow.classification.consumers import build_handlers
 from debtflow.classification.models import Base, messaging
@@ -86,8 +78,16 @@ from debtflow.classification.reage import reage
 from debtflow.classification.rules import DebtFacts, classify
 from debtflow.classification.ruleset import BUILTIN_VERSION, RuleSet
 from debtflow.classification.settings import ClassificationSettings
+from debtflow.common.db import UnitOfWorkFactory, create_engine, session_factory
+from debtflow.common.db.migrations import upgrade_to_head
+from debtflow.common.embedded import EmbeddedBroker
+from debtflow.common.events import CloudEvent, DebtRegistered, events_topic
+from debtflow.common.logging import configure_logging
+from debtflow.common.messaging.consumer import EventConsumer
+from debtflow.common.messaging.kafka import KafkaBus, KafkaOptions
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 GOAL_DEBTS = 1_000_000  # issue 4: re-age 1,000,000 open debts ...
 GOAL_SECONDS = 30.0  # ... in under 30 s on PostgreSQL
 D0 = date(2026, 11, 30)  # the day the loaded classifications are as of
@@ -794,10 +794,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
     args = parser.parse_args(argv)
     if args.debts < 0 or args.events < 0 or args.chunk_size < 1 or args.load_chunk < 1:
         parser.error("--debts and --events must be >= 0, --chunk-size and --load-chunk >= 1")
-    selection = args.db or ("both" if args.postgres_url else "sqlite")
-    backends = ["sqlite", "postgres"] if selection == "both" else [selection]
-    if "postgres" in backends and not args.postgres_url:
-        parser.error("PostgreSQL needs --postgres-url or DEBTFLOW_TEST_POSTGRES_URL")
+    backends = chosen_backends(parser, args)
     return args, backends
 
 
@@ -806,13 +803,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(service="bench", level="WARNING", fmt="console")
     report = asyncio.run(main_async(args, backends))
     print_table(report)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.fromisoformat(report["meta"]["started_at"]).strftime("%Y%m%dT%H%M%SZ")
-    output = RESULTS_DIR / f"reage-{stamp}.json"
-    output.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    print(f"\nwritten: {output.relative_to(Path.cwd()) if output.is_relative_to(Path.cwd()) else output}")
-    checks_ok = all(ok for result in report["results"].values() for ok in result.get("checks", {}).values())
-    return 0 if checks_ok else 1
+    return 0 if write_report("reage", report) else 1
 
 
 if __name__ == "__main__":

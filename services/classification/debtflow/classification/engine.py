@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,7 +80,7 @@ async def apply(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificatio
     current = await store(uow.session, facts, current, result, as_of=as_of, active=active, cause=cause, now=now)
     news = _is_news(previous, current)
     if news:
-        announce(uow, facts, current, previous, active=active, now=now)
+        announce(uow, facts, result, as_of=as_of, previous=previous, active=active, now=now)
     return current, news
 
 
@@ -139,11 +139,12 @@ async def advance(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificat
     pauses = (await pauses_of(uow.session, [facts.debt_id])).get(facts.debt_id, ())
     share = (await borrower_nonperforming_shares(uow.session, {facts.borrower_id})).get(facts.borrower_id) \
         if active.rules.contagion.enabled else None
-    for step in walk(debt_facts(facts, pauses, share), facts.status, Standing.of(current), to_day, active.rules):
+    steps = walk(debt_facts(facts, pauses, share), facts.status, Standing.of(current), to_day, active.rules)
+    for step in steps:
         await store(uow.session, facts, current, step.result, as_of=step.day, active=active, cause=cause, now=now)
     news = _is_news(previous, current)
     if news:
-        announce(uow, facts, current, previous, active=active, now=now)
+        announce(uow, facts, steps[-1].result, as_of=steps[-1].day, previous=previous, active=active, now=now)
     return news
 
 
@@ -190,11 +191,12 @@ async def store(session: AsyncSession, facts: DebtFactsRow, current: DebtClassif
     return current
 
 
-def announce(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow, previous: dict[str, object], *,
-             active: ActiveRules, now: datetime) -> None:
-    """debt.classified: the dimensions now, and what they were before this change."""
+def announce(uow: UnitOfWork, facts: DebtFactsRow | Any, current: Classification, *, as_of: date,
+             previous: dict[str, object], active: ActiveRules, now: datetime) -> None:
+    """debt.classified: the dimensions on `as_of`, and what they were before this change. `facts` is the
+    facts row, or any row with its debt_id, borrower_id, exposure, currency and status (the daily run's)."""
     uow.emit(DebtClassified(
-        debt_id=facts.debt_id, borrower_id=facts.borrower_id, as_of_date=current.as_of_date,
+        debt_id=facts.debt_id, borrower_id=facts.borrower_id, as_of_date=as_of,
         days_past_due=current.days_past_due, dpd_bucket=current.dpd_bucket,
         five_tier_class=current.five_tier_class,  # type: ignore[arg-type]
         previous_dpd_bucket=previous.get("dpd_bucket"),  # type: ignore[arg-type]

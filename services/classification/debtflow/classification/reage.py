@@ -216,8 +216,7 @@ class _Writes:
                 self._move_bucket(row.debt_id, bucket, step.day)
         if final.snapshot == standing.snapshot:
             return False
-        current = _Announced(as_of_date=final.day, **{name: getattr(result, name) for name in _ANNOUNCED})
-        announce(uow, row, current, standing.snapshot, active=self.active, now=self.now)  # type: ignore[arg-type]
+        announce(uow, row, result, as_of=final.day, previous=standing.snapshot, active=self.active, now=self.now)
         self.changed += 1
         return True
 
@@ -255,26 +254,6 @@ class _Writes:
             await session.execute(insert(SPELLS), self.spells_opened)
         if self.history:
             await session.execute(insert(HISTORY), self.history)
-
-
-_ANNOUNCED = ("days_past_due", "dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag", "overdue_type",
-              "priority_score", "priority_tier", "reason_codes")
-
-
-@dataclass(frozen=True)
-class _Announced:
-    """The final classification of a walk, shaped as `engine.announce` reads a stored row."""
-
-    as_of_date: date
-    days_past_due: int
-    dpd_bucket: str
-    five_tier_class: str
-    ifrs9_stage: int
-    default_flag: bool
-    overdue_type: str
-    priority_score: Any
-    priority_tier: str
-    reason_codes: tuple[str, ...]
 
 
 class _database_lock:  # noqa: N801 - used as `async with`
