@@ -27,7 +27,7 @@ from debtflow.common.events import (
     dead_letter_topic,
     events_topic,
 )
-from debtflow.common.services import SERVICE_NAMES, app_module
+from debtflow.common.services import app_module, service_names
 from prometheus_client.parser import text_string_to_metric_families
 from support import eventually, fresh_database, token
 
@@ -182,7 +182,7 @@ class Stack:
 
     @property
     def event_topics(self) -> list[str]:
-        return [self.topic(service) for service in SERVICE_NAMES]
+        return [self.topic(service) for service in service_names()]
 
     @property
     def dead_letter_topics(self) -> list[str]:
@@ -263,7 +263,7 @@ class Stack:
     async def _outboxes(self) -> dict[str, tuple[int, int]]:
         """(pending, published) of every service's outbox, as an operator sees it on /admin/outbox."""
         outboxes = {}
-        for service in SERVICE_NAMES:
+        for service in service_names():
             reply = await self.get(service, "/admin/outbox", headers=self.admin)
             assert reply.status_code == 200, f"{service} /admin/outbox answered {reply.status_code}: {reply.text}"
             body = reply.json()
@@ -283,7 +283,7 @@ class Stack:
             return f"outboxes still hold unpublished events: {pending}"
         topics = await self.read_topics(self.event_topics)
         event_ids: dict[str, set[str]] = defaultdict(set)
-        for service in SERVICE_NAMES:
+        for service in service_names():
             ids = set()
             for record in topics[self.topic(service)]:
                 envelope = json.loads(record.value)
@@ -350,7 +350,7 @@ async def running_stack(broker: EmbeddedBroker, directory: Path, *, topic_prefix
         async def stop_all() -> None:
             await asyncio.gather(*(service.stop() for service in services.values()))
 
-        for name in SERVICE_NAMES:
+        for name in service_names():
             database_url = await resources.enter_async_context(fresh_database("postgres", directory))
             port = free_port()
             while port in {service.port for service in services.values()}:

@@ -409,7 +409,7 @@ def test_generated_docs_are_current() -> None:
         for path, content in generated_files(repo_root()).items()
         if not path.exists() or path.read_text(encoding="utf-8") != content
     ]
-    assert not stale, f"generated docs are out of date: {', '.join(stale)}; run `uv run debtflow docs`"
+    assert not stale, f"generated docs are out of date: {', '.join(stale)}; run `./debtflow docs`"
 
 
 def _refs(node: Any) -> Iterator[str]:
@@ -465,4 +465,4 @@ def test_asyncapi_channels_carry_their_producers_events() -> None:
 
 def test_asyncapi_file_on_disk_is_the_document() -> None:
     on_disk = json.loads((repo_root() / "docs" / "asyncapi.json").read_text(encoding="utf-8"))
-    assert on_disk == asyncapi_document(), "docs/asyncapi.json is stale; run `uv run debtflow docs`"
+    assert on_disk == asyncapi_document(), "docs/asyncapi.json is stale; run `./debtflow docs`"

@@ -203,21 +203,6 @@ async def test_replay_republishes_only_the_range_in_original_order(db: ProbeData
         await replay_outbox(db.sessions, db.tables.outbox, since=until, until=since)
 
 
-async def test_retention_purges_old_published_rows_but_never_unpublished_ones(
-    db: ProbeDatabase, topic_prefix: str
-) -> None:
-    broker = InMemoryBroker()
-    relay = _relay(db, InMemoryBus(broker), retention=timedelta(hours=1))
-    await _emit(db, topic_prefix, registered("OLD"))
-    await relay.publish_pending()
-    broker.available = False
-    await _emit(db, topic_prefix, registered("STUCK"))
-    assert await relay.purge_expired(utcnow()) == 0, "inside the retention window nothing goes"
-    assert await relay.purge_expired(utcnow() + timedelta(hours=2)) == 1
-    assert await db.count(db.tables.outbox) == 1
-    assert await _pending_is(db, 1), "the unpublished row stays however old it is"
-
-
 async def test_only_one_relay_per_service_publishes_on_postgresql(db: ProbeDatabase, db_kind: str) -> None:
     if db_kind != "postgres":
         pytest.skip("SQLite has one process per database file; there is no second relay to exclude")

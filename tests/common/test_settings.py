@@ -10,7 +10,7 @@ from datetime import time
 import pytest
 from pydantic import ValidationError
 
-from debtflow.common.services import SERVICE_NAMES
+from debtflow.common.services import service_names
 from debtflow.common.settings import DEVELOPMENT_AUTH_SECRET, ServiceSettings, settings_class_for
 
 EXPECTED_PORTS = {
@@ -36,12 +36,12 @@ def settings(service: str) -> ServiceSettings:
 
 
 def test_every_service_has_a_settings_class() -> None:
-    assert set(SERVICE_NAMES) == set(EXPECTED_PORTS)
-    for service in SERVICE_NAMES:
+    assert set(service_names()) == set(EXPECTED_PORTS)
+    for service in service_names():
         assert settings_class_for(service).service_name == service
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", service_names())
 def test_defaults_are_safe_for_embedded_mode(service: str) -> None:
     loaded = settings(service)
     assert loaded.database_url == f"sqlite+aiosqlite:///./var/{service}.db"
@@ -73,7 +73,7 @@ def test_explicit_arguments_beat_the_environment(monkeypatch: pytest.MonkeyPatch
     assert (loaded.database_url, loaded.bus) == ("sqlite+aiosqlite:///x.db", "memory")
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", service_names())
 def test_shared_variables_apply_to_every_service(monkeypatch: pytest.MonkeyPatch, service: str) -> None:
     monkeypatch.setenv("DEBTFLOW_KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092")
     monkeypatch.setenv("DEBTFLOW_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
@@ -93,7 +93,7 @@ def test_variable_names_are_case_insensitive(monkeypatch: pytest.MonkeyPatch) ->
     assert settings("crm").log_level == "ERROR"
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", service_names())
 def test_per_service_settings_are_not_taken_from_shared_variables(
     monkeypatch: pytest.MonkeyPatch, service: str
 ) -> None:
@@ -143,7 +143,7 @@ def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch, variable: s
 # -- signing key ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", service_names())
 def test_production_refuses_the_development_key(monkeypatch: pytest.MonkeyPatch, service: str) -> None:
     monkeypatch.setenv("DEBTFLOW_ENVIRONMENT", "production")
     loaded = settings(service)

@@ -17,7 +17,7 @@ import pytest
 from debtflow.common.embedded import EmbeddedBroker
 from debtflow.common.events import UndecodableEvent, decode_event
 from debtflow.common.events.envelope import STRUCTURED_CONTENT_TYPE
-from debtflow.common.services import SERVICE_NAMES
+from debtflow.common.services import service_names
 from e2e_stack import CONSUMES, Stack, header, metric_value, running_stack
 from support import POSTGRES_URL, eventually, token
 
@@ -335,7 +335,7 @@ async def test_every_published_event_matches_its_schema(stack: Stack) -> None:
     topics = await stack.read_topics(stack.event_topics)
     events: dict[str, Any] = {}
     problems: list[str] = []
-    for producer in SERVICE_NAMES:
+    for producer in service_names():
         for record in topics[stack.topic(producer)]:
             where = f"{record.topic}[{record.partition}]@{record.offset}"
             try:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from debtflow.common.messaging.memory import InMemoryBroker, InMemoryBus
-from debtflow.common.services import SERVICE_NAMES
+from debtflow.common.services import service_names
 from service_harness import service_definition
 from support import RunningService, eventually, fresh_database, running_service, token
 
@@ -21,7 +21,7 @@ async def platform(db_kind: str, tmp_path: Path) -> AsyncIterator[dict[str, Runn
     broker = InMemoryBroker()
     async with AsyncExitStack() as stack:
         services = {}
-        for service in SERVICE_NAMES:
+        for service in service_names():
             url = await stack.enter_async_context(fresh_database(db_kind, tmp_path))
             services[service] = await stack.enter_async_context(
                 running_service(service_definition(service, url), bus=InMemoryBus(broker))

@@ -1,32 +1,31 @@
-"""`debtflow` command line: tokens, migrations, outbox status and replay, docs generation, running the stack."""
+"""`debtflow` command line (`./debtflow ...` from the repository root): tokens, migrations, outbox status and
+replay, docs generation, running the stack, and each service's own commands (`./debtflow classification reage`)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import importlib
+import importlib.util
 import sys
 from datetime import datetime, timedelta
 from typing import Any
 
 from debtflow.common.auth import Role, TokenService
-from debtflow.common.services import SERVICE_NAMES
+from debtflow.common.services import installed_services, service, service_names
 
 
-def load_definition(service: str) -> Any:
+def load_definition(name: str) -> Any:
     """A service's definition, built from its settings in the environment."""
     try:
-        module = importlib.import_module(f"debtflow.{service}.app")
-    except ImportError as error:
-        raise SystemExit(f"service {service!r} is not installed: {error}") from None
-    return module.build_definition()
+        return service(name).build_definition()
+    except LookupError as error:
+        raise SystemExit(str(error)) from None
 
 
 def _settings_for_tokens() -> Any:
-    # Any service's settings resolve the shared DEBTFLOW_AUTH_* values; intake's are as good as any.
-    from debtflow.common.settings import settings_class_for
-
-    return settings_class_for("intake")()
+    # Any service's settings resolve the shared DEBTFLOW_AUTH_* values; the first installed is as good as any.
+    return next(iter(installed_services().values())).settings()
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -40,7 +39,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def _services(selection: str) -> list[str]:
-    return list(SERVICE_NAMES) if selection == "all" else [selection]
+    return list(service_names()) if selection == "all" else [selection]
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -51,13 +50,23 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         definition = load_definition(service)
         engine = create_engine(definition.settings.database_url)
         try:
-            await upgrade_to_head(engine, definition.migrations)
+            await upgrade_to_head(engine, definition.migrations, definition.metadata)
         finally:
             await engine.dispose()
         print(f"{service}: migrated to head")
 
     for service in _services(args.service):
         asyncio.run(migrate(service))
+    return 0
+
+
+def cmd_migration(args: argparse.Namespace) -> int:
+    from debtflow.common.db.migrations import new_revision
+
+    definition = load_definition(args.service)
+    path = asyncio.run(new_revision(definition.migrations, definition.metadata, message=args.message))
+    print(f"wrote {path}\nread it, correct what autogenerate could not see (data moves, renames), "
+          "and run `make test`: the migration tests compare it with the models on SQLite and PostgreSQL")
     return 0
 
 
@@ -119,6 +128,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="debtflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    names = list(service_names())
 
     token = commands.add_parser("token", help="print a bearer token signed with the configured key")
     token.add_argument("--role", action="append", required=True, choices=[role.value for role in Role])
@@ -128,12 +138,18 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(handler=cmd_token)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
-    migrate.add_argument("--service", default="all", choices=["all", *SERVICE_NAMES])
+    migrate.add_argument("--service", default="all", choices=["all", *names])
     migrate.set_defaults(handler=cmd_migrate)
+
+    migration = commands.add_parser("migration", help="write a new migration from the difference the models make")
+    migration.add_argument("action", choices=["new"])
+    migration.add_argument("--service", required=True, choices=names)
+    migration.add_argument("-m", "--message", required=True, help="what the migration does, in a few words")
+    migration.set_defaults(handler=cmd_migration)
 
     outbox = commands.add_parser("outbox", help="inspect the outbox or re-publish a time range")
     outbox.add_argument("action", choices=["status", "replay"])
-    outbox.add_argument("--service", default="all", choices=["all", *SERVICE_NAMES])
+    outbox.add_argument("--service", default="all", choices=["all", *names])
     outbox.add_argument("--since", type=_parse_instant, help="replay events that occurred at or after (ISO 8601)")
     outbox.add_argument("--until", type=_parse_instant, help="... and before (ISO 8601)")
     outbox.set_defaults(handler=cmd_outbox)
@@ -151,7 +167,25 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="post a sample portfolio to running services and show the outcome")
     demo.add_argument("--host", default="127.0.0.1")
     demo.set_defaults(handler=cmd_demo)
+
+    for name in _services_with_commands(names):
+        own = commands.add_parser(name, help=f"{name}'s own commands (`debtflow {name} --help`)", add_help=False)
+        own.add_argument("arguments", nargs=argparse.REMAINDER)
+        own.set_defaults(handler=_service_command(name))
     return parser
+
+
+def _services_with_commands(names: list[str]) -> list[str]:
+    """Services that ship `debtflow/<service>/cli.py` with `main(argv) -> int`."""
+    return [name for name in names if importlib.util.find_spec(f"debtflow.{name}.cli") is not None]
+
+
+def _service_command(name: str) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        module = importlib.import_module(f"debtflow.{name}.cli")
+        return int(module.main(args.arguments))
+
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:

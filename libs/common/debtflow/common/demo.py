@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from debtflow.common.auth import TokenService
-from debtflow.common.services import SERVICE_NAMES
+from debtflow.common.services import service_names
 from debtflow.common.settings import settings_class_for
 
 #: (loan id, borrower id, days past due, principal) - one debt in each bucket, from a few days to over a year.
@@ -44,7 +44,7 @@ def _resident_id(first_17: str) -> str:
 
 
 def run_demo(*, host: str = "127.0.0.1", timeout: float = 30.0) -> int:
-    settings = {service: settings_class_for(service)() for service in SERVICE_NAMES}
+    settings = {service: settings_class_for(service)() for service in service_names()}
     url = {service: f"http://{host}:{value.port}" for service, value in settings.items()}
     shared = settings["intake"]
     tokens = TokenService(secret=shared.auth_secret.get_secret_value(), issuer=shared.auth_issuer,

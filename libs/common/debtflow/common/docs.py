@@ -11,7 +11,7 @@ from pydantic.fields import FieldInfo
 from debtflow.common.events import registry
 from debtflow.common.events.asyncapi import asyncapi_json, event_catalogue_markdown
 from debtflow.common.events.topics import events_topic
-from debtflow.common.services import SERVICE_NAMES
+from debtflow.common.services import service_names
 from debtflow.common.settings import ServiceSettings, settings_class_for
 
 
@@ -41,10 +41,15 @@ def _per_service(field: FieldInfo) -> bool:
     return bool(extra.get("per_service"))
 
 
+def _service_list() -> str:
+    names = [f"`{name.upper()}`" for name in service_names()]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
 def configuration_markdown() -> str:
     lines = [
         "Every service reads `DEBTFLOW_<SERVICE>_<NAME>` first, then `DEBTFLOW_<NAME>` (shared by all services), "
-        "then the default. `<SERVICE>` is `INTAKE`, `CLASSIFICATION`, `COLLECTIONS`, `LEGAL`, `CREDIT` or `CRM`.",
+        f"then the default. `<SERVICE>` is {_service_list()}.",
         "",
         "| variable | default | meaning |",
         "|---|---|---|",
@@ -54,7 +59,7 @@ def configuration_markdown() -> str:
         if not _per_service(field):
             variable += f" / DEBTFLOW_{name.upper()}"
         lines.append(f"| `{variable}` | {_default_text(name, field)} | {field.description or ''} |")
-    for service in SERVICE_NAMES:
+    for service in service_names():
         settings_class = settings_class_for(service)
         for name, field in settings_class.model_fields.items():
             if name in ServiceSettings.model_fields:

@@ -13,7 +13,7 @@ import httpx
 
 from debtflow.common.auth import TokenService
 from debtflow.common.embedded import EmbeddedBroker, port_open
-from debtflow.common.services import SERVICE_NAMES, app_module
+from debtflow.common.services import app_module, service_names
 from debtflow.common.settings import ServiceSettings, settings_class_for
 
 _READY_TIMEOUT_SECONDS = 90.0
@@ -93,7 +93,7 @@ def _print_banner(urls: dict[str, str], settings: ServiceSettings, broker_addres
 def run_stack(*, demo: bool = False, external_broker: bool = False) -> int:
     log_dir = Path("var") / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
-    all_settings = {service: settings_class_for(service)() for service in SERVICE_NAMES}
+    all_settings = {service: settings_class_for(service)() for service in service_names()}
     shared = all_settings["intake"]
     host, port = _bootstrap_address(shared)
     broker: EmbeddedBroker | None = None

@@ -38,6 +38,10 @@ class ServiceMetrics:
             "debtflow_consumer_bus_errors_total", "Consumer polls or commits that failed on the bus.",
             registry=self.registry,
         )
+        self.rows_purged = Counter(
+            "debtflow_rows_purged_total", "Rows deleted by housekeeping once their retention passed, by table.",
+            ["table"], registry=self.registry,
+        )
         info = Gauge("debtflow_service_info", "Constant 1, labelled with the service name.", ["service"],
                      registry=self.registry)
         info.labels(**labels).set(1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from functools import cached_property
 from typing import Any, ClassVar, Literal
 
@@ -11,7 +10,6 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from debtflow.common.pii import DEVELOPMENT_PII_HMAC_KEY, DEVELOPMENT_PII_KEYS, FieldCipher
-from debtflow.common.services import SERVICE_PORTS
 
 #: The signing key every service accepts in development mode. Start-up refuses it in production.
 DEVELOPMENT_AUTH_SECRET = "debtflow-development-signing-key-never-use-in-production"
@@ -34,6 +32,8 @@ class ServiceSettings(BaseSettings):
     """Settings common to every service. Each service subclasses it and sets `service_name`."""
 
     service_name: ClassVar[str] = ""
+    #: The HTTP port the service listens on in embedded mode (`make run`); 8001-8006 for the six.
+    default_port: ClassVar[int] = 0
     model_config = SettingsConfigDict(extra="ignore", validate_default=True)
 
     environment: Literal["development", "production"] = Field(
@@ -77,6 +77,13 @@ class ServiceSettings(BaseSettings):
     outbox_retention_hours: float = Field(
         168.0, ge=0, description="How long published outbox rows are kept for replay (default 7 days)."
     )
+    inbox_retention_days: float = Field(
+        14.0, gt=0, description="How long consumed event ids are kept to skip redeliveries; keep it longer than the "
+        "broker keeps records (Kafka's default is 7 days), or a redelivered event would be applied twice.",
+    )
+    housekeeping_interval_seconds: float = Field(
+        3600.0, gt=0, description="How often expired outbox rows, inbox ids and idempotency keys are purged.",
+    )
     consumer_max_attempts: int = Field(
         5, ge=1, description="Attempts at handling one event before it goes to the dead-letter topic."
     )
@@ -116,7 +123,7 @@ class ServiceSettings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///./var/{self.service_name}.db"
         if not self.port:
-            self.port = SERVICE_PORTS.get(self.service_name, 8000)
+            self.port = self.default_port or 8000
         if not self.consumer_group:
             self.consumer_group = f"debtflow.{self.service_name}"
         return self
@@ -166,9 +173,7 @@ class PersonalDataSettings(ServiceSettings):
 
 
 def settings_class_for(service: str) -> type[ServiceSettings]:
-    """The settings class a service defines in `debtflow.<service>.settings`."""
-    module = importlib.import_module(f"debtflow.{service}.settings")
-    return next(
-        value for value in vars(module).values()
-        if isinstance(value, type) and issubclass(value, ServiceSettings) and value.service_name == service
-    )
+    """The settings class of an installed service (see `debtflow.common.services`)."""
+    from debtflow.common.services import service as installed
+
+    return installed(service).settings_class

@@ -6,7 +6,7 @@ from debtflow.common.web import ServiceDefinition, create_app
 from debtflow.classification.api import router
 from debtflow.classification.consumers import build_handlers
 from debtflow.classification.jobs import daily_reage
-from debtflow.classification.models import Base, messaging
+from debtflow.classification.models import Base
 from debtflow.classification.settings import ClassificationSettings
 
 
@@ -19,8 +19,6 @@ def build_definition(settings: ClassificationSettings | None = None) -> ServiceD
         "overdue type and priority of every debt, under versioned rule sets; daily re-ageing; roll rates; SLA.",
         settings=settings,
         metadata=Base.metadata,
-        messaging=messaging,
-        migrations="debtflow.classification:migrations",
         routers=[router],
         handlers=build_handlers(settings),
         background=[daily_reage],

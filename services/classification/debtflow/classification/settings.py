@@ -13,6 +13,7 @@ from debtflow.common.settings import ServiceSettings
 
 class ClassificationSettings(ServiceSettings):
     service_name = "classification"
+    default_port = 8002
 
     business_timezone: TimeZoneName = Field("Asia/Shanghai", description="Days past due count in this zone's calendar.")
     sla_target_days: int = Field(30, ge=1, description="Every debt classified within this many days of default.")

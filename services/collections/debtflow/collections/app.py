@@ -5,7 +5,7 @@ from __future__ import annotations
 from debtflow.common.web import ServiceDefinition, create_app
 from debtflow.collections.api import router
 from debtflow.collections.consumers import build_handlers
-from debtflow.collections.models import Base, messaging
+from debtflow.collections.models import Base
 from debtflow.collections.settings import CollectionsSettings
 
 
@@ -17,8 +17,6 @@ def build_definition(settings: CollectionsSettings | None = None) -> ServiceDefi
         description="Collection cases: a strategy per segment, first contact inside permitted hours, escalation.",
         settings=settings,
         metadata=Base.metadata,
-        messaging=messaging,
-        migrations="debtflow.collections:migrations",
         routers=[router],
         handlers=build_handlers(settings),
     )

@@ -12,6 +12,7 @@ from debtflow.common.settings import ServiceSettings
 
 class CollectionsSettings(ServiceSettings):
     service_name = "collections"
+    default_port = 8003
 
     default_timezone: TimeZoneName = Field(
         "Asia/Shanghai", description="IANA time zone used for contact hours when the borrower's is unknown."

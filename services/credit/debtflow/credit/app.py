@@ -5,7 +5,7 @@ from __future__ import annotations
 from debtflow.common.web import ServiceDefinition, create_app
 from debtflow.credit.api import router
 from debtflow.credit.consumers import HANDLERS
-from debtflow.credit.models import Base, messaging
+from debtflow.credit.models import Base
 from debtflow.credit.settings import CreditSettings
 
 
@@ -16,8 +16,6 @@ def build_definition(settings: CreditSettings | None = None) -> ServiceDefinitio
         description="Portfolio analytics over the debt book (scoring and early warning come later).",
         settings=settings or CreditSettings(),
         metadata=Base.metadata,
-        messaging=messaging,
-        migrations="debtflow.credit:migrations",
         routers=[router],
         handlers=HANDLERS,
     )

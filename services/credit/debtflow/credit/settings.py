@@ -7,3 +7,4 @@ from debtflow.common.settings import ServiceSettings
 
 class CreditSettings(ServiceSettings):
     service_name = "credit"
+    default_port = 8005

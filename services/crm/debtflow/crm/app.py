@@ -5,7 +5,7 @@ from __future__ import annotations
 from debtflow.common.web import ServiceDefinition, create_app
 from debtflow.crm.api import router
 from debtflow.crm.consumers import HANDLERS
-from debtflow.crm.models import Base, messaging
+from debtflow.crm.models import Base
 from debtflow.crm.settings import CrmSettings
 
 
@@ -16,8 +16,6 @@ def build_definition(settings: CrmSettings | None = None) -> ServiceDefinition:
         description="The borrower relationship: every borrower's interaction timeline, from all services' events.",
         settings=settings or CrmSettings(),
         metadata=Base.metadata,
-        messaging=messaging,
-        migrations="debtflow.crm:migrations",
         routers=[router],
         handlers=HANDLERS,
     )

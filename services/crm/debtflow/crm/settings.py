@@ -7,3 +7,4 @@ from debtflow.common.settings import ServiceSettings
 
 class CrmSettings(ServiceSettings):
     service_name = "crm"
+    default_port = 8006

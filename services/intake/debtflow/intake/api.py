@@ -54,7 +54,7 @@ def _cipher(runtime: Any) -> FieldCipher:
 
 
 def _keys(runtime: Any) -> IdempotencyKeys:
-    return IdempotencyKeys(idempotency_keys, retention=timedelta(hours=_settings(runtime).idempotency_retention_hours))
+    return IdempotencyKeys(idempotency_keys, retention=_settings(runtime).idempotency_retention)
 
 
 async def _idempotent(request: Request, runtime: Any, uow: Any, actor: Actor, key: str | None, payload: Any,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field, field_validator
 
 from debtflow.common.settings import PersonalDataSettings
@@ -10,6 +12,7 @@ from debtflow.intake.waterfall import check_order
 
 class IntakeSettings(PersonalDataSettings):
     service_name = "intake"
+    default_port = 8001
 
     payment_waterfall: str = Field(
         "penalty_interest,fees,interest,principal",
@@ -25,6 +28,10 @@ class IntakeSettings(PersonalDataSettings):
     def _waterfall(cls, order: str) -> str:
         check_order(tuple(part.strip() for part in order.split(",")))
         return order
+
+    @property
+    def idempotency_retention(self) -> timedelta:
+        return timedelta(hours=self.idempotency_retention_hours)
 
     @property
     def waterfall(self) -> tuple[str, ...]:

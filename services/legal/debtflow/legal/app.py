@@ -5,7 +5,7 @@ from __future__ import annotations
 from debtflow.common.web import ServiceDefinition, create_app
 from debtflow.legal.api import router
 from debtflow.legal.consumers import HANDLERS
-from debtflow.legal.models import Base, messaging
+from debtflow.legal.models import Base
 from debtflow.legal.settings import LegalSettings
 
 
@@ -16,8 +16,6 @@ def build_definition(settings: LegalSettings | None = None) -> ServiceDefinition
         description="Legal cases: opened when a debt turns doubtful or loss, or when collections escalates it.",
         settings=settings or LegalSettings(),
         metadata=Base.metadata,
-        messaging=messaging,
-        migrations="debtflow.legal:migrations",
         routers=[router],
         handlers=HANDLERS,
     )

@@ -7,3 +7,4 @@ from debtflow.common.settings import ServiceSettings
 
 class LegalSettings(ServiceSettings):
     service_name = "legal"
+    default_port = 8004

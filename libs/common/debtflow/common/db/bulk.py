@@ -1,5 +1,8 @@
 """Set-based writes of many rows at once: one statement per table, not one per row.
 
+`insert_ignoring_duplicates` inserts rows and skips those whose key exists already (a repeat, even a
+concurrent one, simply inserts nothing), as `INSERT ... ON CONFLICT DO NOTHING` in either dialect.
+
 `update_rows` sets per-row values keyed by a column. On PostgreSQL it is a single
 `UPDATE ... FROM unnest(:a, :b, ...)`: one parameter per column, however many rows, where an executemany
 sends and plans one UPDATE per row. On SQLite it is an executemany of one prepared UPDATE,
@@ -13,8 +16,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Table, bindparam, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import ColumnElement
+
+
+async def insert_ignoring_duplicates(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert the rows whose primary or unique key is new; returns how many were inserted."""
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_for(table).on_conflict_do_nothing()
+    result = await session.execute(statement.values(list(rows)) if len(rows) > 1 else statement.values(rows[0]))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def update_rows(session: AsyncSession, table: Table, key: str, rows: Sequence[Mapping[str, Any]], *,

@@ -57,15 +57,36 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
     Index("ix_outbox_pending", outbox.c.id, **_pending_index())
     Index("ix_outbox_occurred_at", outbox.c.occurred_at)  # replay selects by time range
     inbox = Table("inbox", metadata, *_inbox_columns())
+    Index("ix_inbox_received_at", inbox.c.received_at)  # housekeeping deletes ids past their retention by age
     return MessagingTables(outbox=outbox, inbox=inbox)
 
 
+def messaging_tables_of(metadata: MetaData) -> MessagingTables:
+    """The outbox and inbox a service declared with add_messaging_tables (a clear error if it did not)."""
+    try:
+        return MessagingTables(outbox=metadata.tables["outbox"], inbox=metadata.tables["inbox"])
+    except KeyError:
+        raise LookupError("the service's models must call add_messaging_tables(Base.metadata)") from None
+
+
 def create_messaging_tables(op: Any) -> None:
-    """Alembic operations creating both tables; every service's first migration calls this."""
+    """Alembic operations creating both tables as they are now; a new service's first migration calls this."""
+    create_messaging_tables_v1(op)
+    create_inbox_age_index(op)
+
+
+def create_messaging_tables_v1(op: Any) -> None:
+    """Both tables as the first six services' first migrations created them. Frozen: a released migration must
+    do the same thing forever, so later changes to these tables are new functions called by new migrations."""
     op.create_table("outbox", *_outbox_columns())
     op.create_index("ix_outbox_pending", "outbox", ["id"], **_pending_index())
     op.create_index("ix_outbox_occurred_at", "outbox", ["occurred_at"])
     op.create_table("inbox", *_inbox_columns())
+
+
+def create_inbox_age_index(op: Any) -> None:
+    """The index housekeeping purges the inbox by (each of the first six services adds it in a migration)."""
+    op.create_index("ix_inbox_received_at", "inbox", ["received_at"])
 
 
 def drop_messaging_tables(op: Any) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from types import TracebackType
 
 from sqlalchemy import insert
@@ -66,6 +67,18 @@ class UnitOfWork:
         )
         self.emitted.append(envelope)
         return envelope
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A part of the transaction that can fail alone: on an exception its rows roll back to the savepoint
+        and the events it emitted are discarded with them; the rest of the unit of work stands."""
+        mark = len(self.emitted)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self.emitted[mark:]
+            raise
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._sessions()

@@ -12,6 +12,12 @@ from debtflow.common.events.base import EventPayload, event
 from debtflow.common.events.intake import ExternalRef
 from debtflow.common.money import CurrencyCode, NonNegativeMoney
 
+__all__ = [
+    "DebtClassified",
+    "FiveTierClass",
+]
+
+
 #: China's 2023 five-tier loan risk classification.
 FiveTierClass = Literal["normal", "special_mention", "substandard", "doubtful", "loss"]
 OverdueType = Literal["current", "early_overdue", "default", "disputed", "suspected_fraud", "deceased", "bankrupt",

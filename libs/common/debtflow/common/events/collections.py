@@ -16,6 +16,15 @@ from debtflow.common.money import CurrencyCode, NonNegativeMoney
 ContactChannel = Literal["sms", "call", "email", "letter", "field_visit", "agency"]
 
 
+__all__ = [
+    "DebtEscalatedToLegal",
+    "DebtRestructured",
+    "DebtSettled",
+    "ScheduledAction",
+    "StrategyAssigned",
+]
+
+
 class ScheduledAction(BaseModel):
     """The next collection action a strategy plans for a debt."""
 

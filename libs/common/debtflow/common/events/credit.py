@@ -11,6 +11,11 @@ from debtflow.common.events.base import EventPayload, event
 from debtflow.common.events.intake import ExternalRef
 
 
+__all__ = [
+    "ScoreUpdated",
+]
+
+
 @event("debtflow.credit.score_updated.v1", producer="credit")
 class ScoreUpdated(EventPayload):
     """A collection score was (re)computed for a debt: the probability of recovering it."""

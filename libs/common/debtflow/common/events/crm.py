@@ -12,6 +12,16 @@ from debtflow.common.events.base import EventPayload, event
 from debtflow.common.events.intake import ExternalRef
 
 
+__all__ = [
+    "BorrowerCircumstanceRecorded",
+    "ContactRestricted",
+    "DisputeOpened",
+    "DisputeResolved",
+    "HardshipEnded",
+    "HardshipGranted",
+]
+
+
 class _DebtScoped(EventPayload):
     """About one debt, or with `debt_id` null about every debt of the borrower (then keyed by borrower)."""
 

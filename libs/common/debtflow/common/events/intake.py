@@ -12,6 +12,19 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from debtflow.common.events.base import EventPayload, event
 from debtflow.common.money import CurrencyCode, Money, NonNegativeMoney
 
+__all__ = [
+    "BalanceSnapshot",
+    "BorrowerRegistered",
+    "BorrowerUpdated",
+    "DebtRegistered",
+    "DebtUpdated",
+    "EncryptedPersonalData",
+    "PaymentAllocation",
+    "PaymentReceived",
+    "PaymentReversed",
+]
+
+
 #: A lending-core reference (loan, borrower or payment id): opaque, never a name, phone or identity number.
 ExternalRef = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
 DebtStatus = Literal["open", "settled", "sold", "written_off"]

@@ -16,6 +16,14 @@ from debtflow.common.money import CurrencyCode, NonNegativeMoney
 CaseTrigger = Literal["classified_doubtful", "classified_loss", "escalated_by_collections"]
 
 
+__all__ = [
+    "DebtSold",
+    "DebtWrittenOff",
+    "LegalCaseOpened",
+    "LimitationUpdated",
+]
+
+
 @event("debtflow.legal.case_opened.v1", producer="legal")
 class LegalCaseOpened(EventPayload):
     """A legal case was opened for a debt (one open case per debt)."""

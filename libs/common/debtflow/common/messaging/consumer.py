@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from debtflow.common.clock import utcnow
+from debtflow.common.db.bulk import insert_ignoring_duplicates
 from debtflow.common.db.uow import UnitOfWork, UnitOfWorkFactory
 from debtflow.common.events import CloudEvent, EventPayload, UndecodableEvent, decode_event
 from debtflow.common.events.topics import dead_letter_topic, events_topic
@@ -171,7 +170,7 @@ class EventConsumer:
                     if event is None:
                         outcomes.append((record.header("ce_type") or "unknown", "ignored"))
                         continue
-                    outcomes.append((event.type, await self._apply(uow, event)))
+                    outcomes.append((event.type, await self._deliver(uow, event)))
         except Exception as error:  # noqa: BLE001 - rolled back; the caller decides what to redo
             if len(outcomes) == len(run):  # every handler ran but the commit failed: nothing stands
                 log.info("batch commit failed; handling the records one at a time", error=repr(error)[:300])
@@ -181,7 +180,10 @@ class EventConsumer:
             self._count(event_type, outcome)
         return _RunAttempt(committed=True)
 
-    async def _apply(self, uow: UnitOfWork, event: CloudEvent[Any]) -> str:
+    async def _deliver(self, uow: UnitOfWork, event: CloudEvent[Any]) -> str:
+        """The one way an event is applied, alone or in a run: its inbox row, then its handler, in `uow`'s
+        transaction, with the event's correlation id on what the handler logs and emits. A repeat is
+        `duplicate` and runs nothing."""
         uow.correlation_id, uow.causation_id = event.correlationid, event.id
         token = correlation_id_var.set(event.correlationid)
         try:
@@ -250,21 +252,16 @@ class EventConsumer:
             await asyncio.sleep(min(self.retry_backoff * 2 ** (attempt - 1), self.max_backoff))
 
     async def _handle_once(self, event: CloudEvent[Any]) -> str:
-        token = correlation_id_var.set(event.correlationid)
         try:
-            async with self.uow_factory(correlation_id=event.correlationid, causation_id=event.id) as uow:
-                if not await _record_first_delivery(uow, self.group_id, event):
-                    return "duplicate"
-                await self.handlers[event.type](uow, event)
-            return "handled"
+            async with self.uow_factory() as uow:
+                outcome = await self._deliver(uow, event)
+            return outcome
         except IntegrityError:
             # A concurrent delivery of the same event won the inbox insert: that is a duplicate, not a failure.
             async with self.uow_factory() as uow:
                 if await _already_received(uow, self.group_id, event.id):
                     return "duplicate"
             raise
-        finally:
-            correlation_id_var.reset(token)
 
     async def _dead_letter(
         self, record: ReceivedRecord, error: BaseException, *, attempts: int, stopping: asyncio.Event | None
@@ -308,18 +305,9 @@ class EventConsumer:
 
 
 async def _record_first_delivery(uow: UnitOfWork, consumer: str, event: CloudEvent[Any]) -> bool:
-    """Write the inbox row; False if this consumer already handled the event (nothing else is done).
-
-    One INSERT ... ON CONFLICT DO NOTHING: a repeat, even a concurrent one, simply inserts no row.
-    """
-    dialect = uow.session.bind.dialect.name if uow.session.bind is not None else "sqlite"
-    insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    result = await uow.session.execute(
-        insert_for(uow.tables.inbox)
-        .values(consumer=consumer, event_id=event.id, event_type=event.type, received_at=utcnow())
-        .on_conflict_do_nothing()
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    """Write the inbox row; False if this consumer already handled the event (nothing else is done)."""
+    row = {"consumer": consumer, "event_id": event.id, "event_type": event.type, "received_at": utcnow()}
+    return await insert_ignoring_duplicates(uow.session, uow.tables.inbox, [row]) == 1
 
 
 async def _already_received(uow: UnitOfWork, consumer: str, event_id: str) -> bool:

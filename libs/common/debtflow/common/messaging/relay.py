@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,7 +18,6 @@ from debtflow.common.messaging.bus import Bus, BusUnavailable, OutgoingRecord
 from debtflow.common.metrics import ServiceMetrics
 
 log = get_logger(__name__)
-_PURGE_EVERY_SECONDS = 60.0
 _COUNT_PENDING_EVERY_SECONDS = 5.0
 _LEASE_RETRY_SECONDS = 5.0
 
@@ -32,7 +31,6 @@ class RelayOptions:
     batch_size: int = 500
     poll_interval: float = 0.5
     max_backoff: float = 30.0
-    retention: timedelta = timedelta(days=7)
 
 
 class _RelayLease:
@@ -98,7 +96,6 @@ class OutboxRelay:
         self.state = "starting"
         self._lease = _RelayLease(engine, service)
         self._wake = asyncio.Event()
-        self._last_purge = 0.0
         self._last_count = 0.0
 
     def notify(self) -> None:
@@ -159,15 +156,6 @@ class OutboxRelay:
                 .values(publish_attempts=self.outbox.c.publish_attempts + 1, last_error=error[:2000])
             )
 
-    async def purge_expired(self, now: datetime | None = None) -> int:
-        """Delete published rows older than the retention window; unpublished rows are never deleted."""
-        cutoff = (now or utcnow()) - self.options.retention
-        async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                delete(self.outbox).where(self.outbox.c.published_at.is_not(None), self.outbox.c.published_at < cutoff)
-            )
-        return int(result.rowcount or 0)
-
     async def run(self, stopping: asyncio.Event) -> None:
         """Relay until `stopping` is set. Broker or database outages are waited out with capped backoff."""
         backoff = self.options.poll_interval
@@ -183,7 +171,7 @@ class OutboxRelay:
                 continue
             try:
                 published = await self.publish_pending()
-                await self._housekeeping()
+                await self._count_pending()
             except (BusUnavailable, RelayPublishError, DBAPIError, OSError) as error:
                 self.state = "retrying"
                 if self.metrics is not None:
@@ -199,13 +187,8 @@ class OutboxRelay:
         await self._lease.release()
         self.state = "stopped"
 
-    async def _housekeeping(self) -> None:
+    async def _count_pending(self) -> None:
         loop_time = asyncio.get_running_loop().time()
-        if loop_time - self._last_purge >= _PURGE_EVERY_SECONDS:
-            self._last_purge = loop_time
-            purged = await self.purge_expired()
-            if purged:
-                log.info("purged published outbox rows past retention", rows=purged)
         if self.metrics is not None and loop_time - self._last_count >= _COUNT_PENDING_EVERY_SECONDS:
             self._last_count = loop_time  # a gauge, not a ledger: counting after every round costs a transaction
             async with self.sessions() as session:

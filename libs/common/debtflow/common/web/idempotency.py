@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from debtflow.common.clock import utcnow
 from debtflow.common.db.types import UTCDateTime
 from debtflow.common.db.uow import UnitOfWork, UnitOfWorkFactory
+from debtflow.common.housekeeping import Purge
 from debtflow.common.problems import Conflict, InvalidInput, field_error
 
 _KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -110,7 +111,7 @@ class IdempotencyKeys:
             ))
         return IdempotentResult(status_code, body, replayed=False)
 
-    async def purge_expired(self, uow_factory: UnitOfWorkFactory) -> int:
-        async with uow_factory() as uow:
-            result = await uow.session.execute(delete(self.table).where(self.table.c.created_at < utcnow() - self.retention))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    @property
+    def purge(self) -> Purge:
+        """For housekeeping: keys past their retention answer afresh anyway, so they can go."""
+        return Purge("idempotency_keys", self.table, "created_at", self.retention)

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from debtflow.common.auth import TokenService
 from debtflow.common.db import MessagingTables, UnitOfWorkFactory, create_engine, session_factory
-from debtflow.common.db.migrations import upgrade_to_head
+from debtflow.common.db.messaging_tables import messaging_tables_of
+from debtflow.common.db.migrations import revisions_of, upgrade_to_head
+from debtflow.common.housekeeping import Housekeeping, Purge, messaging_purges
 from debtflow.common.logging import get_logger
 from debtflow.common.messaging.bus import Bus
 from debtflow.common.messaging.consumer import EventConsumer, Handlers
@@ -26,22 +28,40 @@ from debtflow.common.settings import ServiceSettings
 log = get_logger(__name__)
 
 
+#: A loop a service runs beside its relay and consumer (say a daily job), until `stopping` is set.
+BackgroundJob = Callable[["ServiceRuntime", asyncio.Event], Awaitable[None]]
+
+
 @dataclass
 class ServiceDefinition:
-    """Everything that makes one service: its settings, tables, migrations, routes and event handlers."""
+    """Everything that makes one service: its settings, tables, routes, event handlers and jobs.
+
+    The outbox and inbox are found in `metadata` (declared by add_messaging_tables), the revisions in
+    `debtflow/<name>/migrations/`; housekeeping purges the messaging tables and whatever `purges` adds."""
 
     name: str
     title: str
     description: str
     settings: ServiceSettings
     metadata: MetaData
-    messaging: MessagingTables
-    migrations: str
     routers: Sequence[APIRouter]
     handlers: Handlers = field(default_factory=dict)
-    #: Loops the service runs beside its relay and consumer (say a daily job), until `stopping` is set.
-    background: Sequence[Callable[[ServiceRuntime, asyncio.Event], Awaitable[None]]] = ()
+    background: Sequence[BackgroundJob] = ()
+    purges: Sequence[Purge] = ()
     version: str = "0.1.0"
+
+    @property
+    def messaging(self) -> MessagingTables:
+        return messaging_tables_of(self.metadata)
+
+    @property
+    def migrations(self) -> str:
+        return revisions_of(self.name)
+
+    def housekeeping_purges(self) -> list[Purge]:
+        settings = self.settings
+        return [*messaging_purges(self.messaging, outbox_retention=timedelta(hours=settings.outbox_retention_hours),
+                                  inbox_retention=timedelta(days=settings.inbox_retention_days)), *self.purges]
 
 
 def build_bus(settings: ServiceSettings) -> Bus:
@@ -88,10 +108,11 @@ class ServiceRuntime:
                 batch_size=settings.relay_batch_size,
                 poll_interval=settings.relay_poll_interval_seconds,
                 max_backoff=settings.relay_max_backoff_seconds,
-                retention=timedelta(hours=settings.outbox_retention_hours),
             ),
         )
         self.uow.on_commit = self.relay.notify
+        self.housekeeping = Housekeeping(self.sessions, definition.housekeeping_purges(), metrics=self.metrics,
+                                         interval=timedelta(seconds=settings.housekeeping_interval_seconds))
         self.consumer: EventConsumer | None = None
         if definition.handlers:
             self.consumer = EventConsumer(
@@ -107,9 +128,10 @@ class ServiceRuntime:
     async def start(self) -> None:
         self.settings.refuse_unsafe_production()
         if self.settings.run_migrations_on_startup:
-            await upgrade_to_head(self.engine, self.definition.migrations)
+            await upgrade_to_head(self.engine, self.definition.migrations, self.definition.metadata)
         await self.bus.start()
         self._tasks["relay"] = asyncio.create_task(self.relay.run(self._stopping), name="outbox-relay")
+        self._tasks["housekeeping"] = asyncio.create_task(self.housekeeping.run(self._stopping), name="housekeeping")
         if self.consumer is not None:
             self._tasks["consumer"] = asyncio.create_task(self.consumer.run(self._stopping), name="event-consumer")
         for job in self.definition.background:

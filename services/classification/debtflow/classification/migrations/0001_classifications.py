@@ -9,7 +9,7 @@ Create Date: 2026-11-28
 import sqlalchemy as sa
 from alembic import op
 
-from debtflow.common.db.messaging_tables import create_messaging_tables, drop_messaging_tables
+from debtflow.common.db.messaging_tables import create_messaging_tables_v1, drop_messaging_tables
 from debtflow.common.db.types import Money, UTCDateTime
 
 revision = "0001"
@@ -21,7 +21,7 @@ _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    create_messaging_tables(op)
+    create_messaging_tables_v1(op)
     op.create_table(
         "debt_facts",
         sa.Column("debt_id", sa.Uuid(), primary_key=True),

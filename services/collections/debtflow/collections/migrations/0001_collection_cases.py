@@ -8,7 +8,7 @@ Create Date: 2026-11-28
 import sqlalchemy as sa
 from alembic import op
 
-from debtflow.common.db.messaging_tables import create_messaging_tables, drop_messaging_tables
+from debtflow.common.db.messaging_tables import create_messaging_tables_v1, drop_messaging_tables
 from debtflow.common.db.types import UTCDateTime
 
 revision = "0001"
@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_messaging_tables(op)
+    create_messaging_tables_v1(op)
     op.create_table(
         "collection_cases",
         sa.Column("debt_id", sa.Uuid(), primary_key=True),
