@@ -22,7 +22,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         callspec = getattr(item, "callspec", None)
         params = callspec.params if callspec else {}
-        if params.get("db_kind") == "postgres":
+        if any(name.endswith("db_kind") and value == "postgres" for name, value in params.items()):
             item.add_marker(pytest.mark.postgres)
         if params.get("bus_kind") == "kafka":
             item.add_marker(pytest.mark.kafka)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from classification_helpers import (
+from support.classification import (
     SUPERVISOR,
     TODAY,
     classification,
@@ -13,7 +13,7 @@ from classification_helpers import (
     reage,
     snapshot,
 )
-from service_harness import harness
+from support.harness import harness
 
 D0 = TODAY - days(90)
 

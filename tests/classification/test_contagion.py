@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from classification_helpers import (
+from support.classification import (
     CHECKER,
     RISK,
     TODAY,
@@ -17,7 +17,7 @@ from classification_helpers import (
     publish_all,
     reage,
 )
-from service_harness import Harness, harness
+from support.harness import Harness, harness
 
 CONTAGION = {"contagion": {"enabled": True, "nonperforming_share": "0.20", "pulled_to": "substandard"}}
 

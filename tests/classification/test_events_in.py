@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from classification_helpers import (
+from debtflow.common.events import CloudEvent
+from support.classification import (
     LENDER,
     SUPERVISOR,
     TODAY,
@@ -22,19 +23,14 @@ from classification_helpers import (
     hardship_granted,
     history_count,
     limitation,
-    module_db_kind,
     payment,
     publish_all,
     restructured,
     reversal,
     score,
-    shared_service,
     snapshot,
 )
-from debtflow.common.events import CloudEvent
-from service_harness import Harness, case_opened, escalated
-
-__all__ = ["module_db_kind", "shared_service"]  # one service per database: no case here re-ages, all use own debts
+from support.harness import Harness, case_opened, escalated
 
 D0 = TODAY - days(120)
 

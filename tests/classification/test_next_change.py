@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+
 from debtflow.classification.rules import Classification, DebtFacts, Pause, PriorState, classify
 from debtflow.classification.ruleset import RuleSet
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from classification_helpers import (
+from support.classification import (
     COLLECTOR,
     TODAY,
     days,
@@ -20,7 +20,7 @@ from classification_helpers import (
     reage,
     snapshot,
 )
-from service_harness import harness
+from support.harness import harness
 
 DIMENSIONS = ("dpd_bucket", "five_tier_class", "ifrs9_stage", "overdue_type", "priority_tier")
 

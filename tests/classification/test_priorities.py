@@ -7,18 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from classification_helpers import (
+
+from support.classification import (
     COLLECTOR,
     TODAY,
     debt,
-    module_db_kind,
     publish_all,
-    shared_service,
     snapshot,
 )
-from service_harness import Harness
-
-__all__ = ["module_db_kind", "shared_service"]  # one service per database, one book of debts, only read here
+from support.harness import Harness
 
 #: Exposures of debts 100 days past due (M4, recovery 0.38): three tie at 7600.00 and two at 1140.00.
 EXPOSURES = ["60000.00", "30000.00", "20000.00", "20000.00", "20000.00", "12000.00", "8000.00", "5000.00",

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from classification_helpers import (
+
+from debtflow.classification.cli import main
+from support.classification import (
     COLLECTOR,
     SUPERVISOR,
     TODAY,
@@ -27,8 +29,7 @@ from classification_helpers import (
     spell_days,
     spells,
 )
-from debtflow.classification.cli import main
-from service_harness import harness
+from support.harness import harness
 
 D0 = TODAY - days(150)
 

@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 import yaml
-from classification_helpers import RISK, SUPERVISOR, VALIDATION, module_db_kind, shared_service
-from debtflow.classification.ruleset import RuleSet
 from pydantic import ValidationError
-from service_harness import Harness
 
-__all__ = ["module_db_kind", "shared_service"]  # module-wide fixtures: one service per database, nothing stored
+from debtflow.classification.ruleset import RuleSet
+from support.classification import RISK, SUPERVISOR, VALIDATION
+from support.harness import Harness
 
 
 def buckets(*ranges: tuple[str, int, int | None]) -> dict[str, Any]:

@@ -6,7 +6,10 @@ import uuid
 from typing import Any
 
 import yaml
-from classification_helpers import (
+
+from debtflow.classification.models import ClassificationHistoryRow
+from debtflow.classification.ruleset import BUILTIN_VERSION
+from support.classification import (
     CHECKER,
     COLLECTOR,
     MAKER_CHECKER,
@@ -21,9 +24,7 @@ from classification_helpers import (
     publish_all,
     snapshot,
 )
-from debtflow.classification.models import ClassificationHistoryRow
-from debtflow.classification.ruleset import BUILTIN_VERSION
-from service_harness import Harness, harness
+from support.harness import Harness, harness
 
 #: Stage 2 from 15 days past due and substandard from 40: a 20-day debt moves stage, a 45-day one moves class.
 STRICTER = {"ifrs9": {"stage2_after_days": 15}, "five_tier": {"substandard_after": 40}}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from classification_helpers import COLLECTOR, TODAY, days, debt, payment, publish_all
-from service_harness import harness
+from support.classification import COLLECTOR, TODAY, days, debt, payment, publish_all
+from support.harness import harness
 
 
 def gauge(metrics: str) -> float:

@@ -6,7 +6,7 @@ import asyncio
 from collections import defaultdict
 
 from debtflow.common.messaging.bus import Bus, BusConsumer, OutgoingRecord
-from messaging_support import drain
+from support.messaging import drain
 
 
 async def test_records_of_one_key_arrive_in_publish_order_on_one_partition(bus: Bus, topic_prefix: str) -> None:

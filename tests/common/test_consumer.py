@@ -13,8 +13,8 @@ from debtflow.common.events import CloudEvent, DebtRegistered, dead_letter_topic
 from debtflow.common.messaging.bus import Bus, OutgoingRecord
 from debtflow.common.messaging.consumer import EventConsumer
 from debtflow.common.metrics import ServiceMetrics
-from messaging_support import ProbeDatabase, probe_database, read_topic, record_of, registered
 from support import eventually
+from support.messaging import ProbeDatabase, probe_database, read_topic, record_of, registered
 
 
 async def _run_consumer(consumer: EventConsumer) -> tuple[asyncio.Event, asyncio.Task[None]]:

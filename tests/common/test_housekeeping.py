@@ -12,9 +12,9 @@ from debtflow.common.clock import utcnow
 from debtflow.common.housekeeping import Housekeeping, messaging_purges
 from debtflow.common.messaging.memory import InMemoryBroker, InMemoryBus
 from debtflow.common.messaging.relay import OutboxRelay, RelayOptions
-from messaging_support import ProbeDatabase, probe_database, registered
-from service_harness import harness
 from support import token
+from support.harness import harness
+from support.messaging import ProbeDatabase, probe_database, registered
 
 
 @pytest.fixture

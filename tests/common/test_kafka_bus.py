@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import kafka_options
 from debtflow.common.clock import utcnow
 from debtflow.common.db.uow import EventTooLarge
 from debtflow.common.embedded import EmbeddedBroker
 from debtflow.common.events import DebtClassified
 from debtflow.common.messaging.bus import OutgoingRecord
 from debtflow.common.messaging.kafka import KafkaBus
-from conftest import kafka_options
-from messaging_support import probe_database, read_topic
+from support.messaging import probe_database, read_topic
 
 
 async def test_nothing_after_a_refused_record_is_sent(broker: EmbeddedBroker, topic_prefix: str) -> None:

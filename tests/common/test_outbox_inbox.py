@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from conftest import kafka_options
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.embedded import EmbeddedBroker
@@ -19,9 +20,8 @@ from debtflow.common.messaging.consumer import EventConsumer
 from debtflow.common.messaging.kafka import KafkaBus
 from debtflow.common.messaging.memory import InMemoryBroker, InMemoryBus
 from debtflow.common.messaging.relay import OutboxRelay, RelayOptions, replay_outbox
-from conftest import kafka_options
-from messaging_support import ProbeDatabase, probe_database, read_topic, record_of, registered
 from support import eventually
+from support.messaging import ProbeDatabase, probe_database, read_topic, record_of, registered
 
 
 @pytest.fixture

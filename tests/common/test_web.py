@@ -16,6 +16,7 @@ from debtflow.common.messaging.memory import InMemoryBus
 from debtflow.intake.app import build_definition
 from debtflow.intake.settings import IntakeSettings
 from support import RunningService, eventually, fresh_database, running_service, token
+from support.problems import assert_problem
 
 PROBLEM = "application/problem+json"
 PHONE = "13800138000"  # a recognisable stand-in for personal data
@@ -57,16 +58,6 @@ def _default(**overrides: Any) -> dict[str, Any]:
     }
 
 
-def _problem(response: Any, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["type"] == f"urn:debtflow:problem:{slug}"
-    assert body["status"] == status
-    assert body["title"] and body["detail"]
-    return body  # type: ignore[no-any-return]
-
-
 def _errors_by_field(body: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {item["field"]: item for item in body["errors"]}
 
@@ -78,7 +69,7 @@ async def test_validation_errors_name_each_field_and_rule(intake: RunningService
     response = await intake.client.post(
         "/v1/defaults", json=_default(loan_id="", principal_outstanding="1.234"), headers=token("lender")
     )
-    body = _problem(response, 422, "validation-error")
+    body = assert_problem(response, 422, "validation-error")
     assert body["instance"] == "/v1/defaults"
     errors = _errors_by_field(body)
     assert set(errors) == {"loan_id", "principal_outstanding"}
@@ -106,7 +97,7 @@ async def test_each_rule_is_reported_against_its_field(
     intake: RunningService, overrides: dict[str, Any], field: str, rule: str
 ) -> None:
     response = await intake.client.post("/v1/defaults", json=_default(**overrides), headers=token("lender"))
-    errors = _errors_by_field(_problem(response, 422, "validation-error"))
+    errors = _errors_by_field(assert_problem(response, 422, "validation-error"))
     assert field in errors
     assert errors[field]["rule"] == rule
 
@@ -115,7 +106,7 @@ async def test_missing_fields_are_named(intake: RunningService) -> None:
     body = _default()
     del body["loan_id"]
     response = await intake.client.post("/v1/defaults", json=body, headers=token("lender"))
-    errors = _errors_by_field(_problem(response, 422, "validation-error"))
+    errors = _errors_by_field(assert_problem(response, 422, "validation-error"))
     assert errors["loan_id"]["rule"] == "missing"
 
 
@@ -134,7 +125,7 @@ async def test_validation_errors_never_echo_input_values(
     intake: RunningService, overrides: dict[str, Any]
 ) -> None:
     response = await intake.client.post("/v1/defaults", json=_default(**overrides), headers=token("lender"))
-    _problem(response, 422, "validation-error")
+    assert_problem(response, 422, "validation-error")
     assert PHONE not in response.text
 
 
@@ -142,7 +133,7 @@ async def test_unknown_fields_are_refused_by_name(intake: RunningService) -> Non
     response = await intake.client.post(
         "/v1/defaults", json=_default(borrower_phone=PHONE), headers=token("lender")
     )
-    errors = _errors_by_field(_problem(response, 422, "validation-error"))
+    errors = _errors_by_field(assert_problem(response, 422, "validation-error"))
     assert errors["borrower_phone"]["rule"] == "extra_forbidden"
     assert PHONE not in response.text
 
@@ -153,7 +144,7 @@ async def test_a_body_that_is_not_json_gets_415(intake: RunningService, content_
     if content_type:
         headers["Content-Type"] = content_type
     response = await intake.client.post("/v1/defaults", content=b"loan_id=LN-1", headers=headers)
-    body = _problem(response, 415, "unsupported-media-type")
+    body = assert_problem(response, 415, "unsupported-media-type")
     assert "application/json" in body["detail"]
 
 
@@ -183,18 +174,18 @@ async def test_malformed_json_is_a_problem_not_a_crash(intake: RunningService) -
 
 async def test_unknown_routes_get_404_problem(intake: RunningService) -> None:
     response = await intake.client.get("/v1/no-such-thing", headers=token("supervisor"))
-    _problem(response, 404, "not-found")
+    assert_problem(response, 404, "not-found")
 
 
 async def test_wrong_method_gets_405_problem(intake: RunningService) -> None:
     response = await intake.client.delete("/v1/defaults", headers=token("lender"))
-    _problem(response, 405, "method-not-allowed")
+    assert_problem(response, 405, "method-not-allowed")
     assert response.headers["allow"] == "POST"
 
 
 async def test_unhandled_errors_get_500_problem_without_internals(intake: RunningService) -> None:
     response = await intake.client.get("/test-only/boom", headers={"X-Correlation-ID": "support-ticket-1"})
-    body = _problem(response, 500, "internal-error")
+    body = assert_problem(response, 500, "internal-error")
     assert "boom-secret" not in response.text
     assert "Traceback" not in response.text
     assert "RuntimeError" not in response.text
@@ -279,7 +270,7 @@ async def test_readyz_reports_a_broker_outage(intake: RunningService) -> None:
     broker.available = False
     try:
         response = await intake.client.get("/readyz")
-        body = _problem(response, 503, "not-ready")
+        body = assert_problem(response, 503, "not-ready")
         assert body["checks"]["broker"] != "ok"
         assert body["checks"]["broker"].startswith("unavailable")
         assert body["checks"]["database"] == "ok"

@@ -14,12 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from debtflow.common.embedded import EmbeddedBroker
 from debtflow.common.events import UndecodableEvent, decode_event
 from debtflow.common.events.envelope import STRUCTURED_CONTENT_TYPE
 from debtflow.common.services import service_names
-from e2e_stack import CONSUMES, Stack, header, metric_value, running_stack
 from support import POSTGRES_URL, eventually, token
+from support.stack import CONSUMES, Stack, header, metric_value, running_stack
 
 if not POSTGRES_URL:
     pytest.skip("the end-to-end tests need PostgreSQL: set DEBTFLOW_TEST_POSTGRES_URL", allow_module_level=True)

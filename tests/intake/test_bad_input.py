@@ -8,21 +8,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from debtflow.intake.models import Payment
-from intake_helpers import (
+from support import POSTGRES_URL, fresh_database
+from support.harness import Harness, harness
+from support.intake import (
     LENDER,
     borrower,
     default,
-    fields_of,
     full_default,
     get_debt,
-    is_problem,
     payment,
     register,
     stored_nothing,
 )
-from service_harness import Harness, harness
-from support import POSTGRES_URL, fresh_database
+from support.problems import assert_problem, fields_of
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -126,7 +126,7 @@ async def test_a_bad_default_is_refused_naming_the_field_and_nothing_is_stored(
     shared: Harness, body: dict[str, Any], field: str
 ) -> None:
     response = await shared.client.post("/v1/defaults", json=body, headers=LENDER)
-    problem = is_problem(response, 422, "validation-error")
+    problem = assert_problem(response, 422, "validation-error")
     assert field in fields_of(problem), problem
     assert field in problem["detail"]
     assert all(error["rule"] and error["message"] for error in problem["errors"])
@@ -143,7 +143,7 @@ async def test_a_bad_default_is_refused_naming_the_field_and_nothing_is_stored(
 )
 async def test_a_refused_personal_value_is_not_echoed_back(shared: Harness, body: dict[str, Any]) -> None:
     response = await shared.client.post("/v1/defaults", json=body, headers=LENDER)
-    is_problem(response, 422)
+    assert_problem(response, 422)
     for value in ("110105194912310021", "80009999", "zhang.sanfeng", "张三丰"):
         assert value not in response.text
 
@@ -151,14 +151,14 @@ async def test_a_refused_personal_value_is_not_echoed_back(shared: Harness, body
 async def test_a_body_that_is_not_json_is_415(shared: Harness) -> None:
     response = await shared.client.post("/v1/defaults", content=b"loan_id=LN-1",
                                         headers={**LENDER, "Content-Type": "text/plain"})
-    is_problem(response, 415, "unsupported-media-type")
+    assert_problem(response, 415, "unsupported-media-type")
     await stored_nothing(shared)
 
 
 async def test_malformed_json_is_422_with_its_position(shared: Harness) -> None:
     response = await shared.client.post("/v1/defaults", content=json.dumps(default())[:-5].encode(),
                                         headers={**LENDER, "Content-Type": "application/json"})
-    problem = is_problem(response, 422, "validation-error")
+    problem = assert_problem(response, 422, "validation-error")
     assert [error["rule"] for error in problem["errors"]] == ["json_invalid"]
     await stored_nothing(shared)
 
@@ -189,7 +189,7 @@ async def test_a_bad_payment_is_refused_naming_the_field_and_nothing_changes(
     intake, debt = paid
     response = await intake.client.post("/v1/payments", json={**body, "payment_id": "PAY-2"}
                                         if "payment_id" in body else body, headers=LENDER)
-    problem = is_problem(response, 422, "validation-error")
+    problem = assert_problem(response, 422, "validation-error")
     assert field in fields_of(problem), problem
     await unchanged(intake, debt)
 
@@ -206,6 +206,6 @@ async def test_a_bad_reversal_is_refused_naming_the_field(paid: tuple[Harness, A
                                                          field: str) -> None:
     intake, debt = paid
     response = await intake.client.post("/v1/payments/PAY-1/reversal", json=body, headers=LENDER)
-    problem = is_problem(response, 422, "validation-error")
+    problem = assert_problem(response, 422, "validation-error")
     assert field in fields_of(problem)
     await unchanged(intake, debt)

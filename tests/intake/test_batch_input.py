@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from debtflow.intake.batch_input import BatchFormatError, RawItem, read_items
 from debtflow.intake.batches import DEFAULT_CSV_COLUMNS, PAYMENT_CSV_COLUMNS, default_from_csv, plain_from_csv
 

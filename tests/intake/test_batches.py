@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+
 from debtflow.common.events import DebtRegistered, PaymentReceived
 from debtflow.intake.batches import DEFAULT_CSV_COLUMNS, PAYMENT_CSV_COLUMNS
 from debtflow.intake.models import Borrower, Debt, Payment
-from intake_helpers import (
+from support.harness import Harness, harness
+from support.intake import (
     LENDER,
     PHONE,
     SUPERVISOR,
@@ -19,23 +21,17 @@ from intake_helpers import (
     default,
     get_borrower,
     get_debt,
-    is_problem,
     ndjson,
     payment,
     post_batch,
     register,
     stored_nothing,
 )
-from service_harness import Harness, harness
+from support.problems import assert_problem
 
 DEFAULTS = "/v1/defaults:batch"
 PAYMENTS = "/v1/payments:batch"
 
-
-@pytest.fixture
-async def intake(database_url: str) -> AsyncIterator[Harness]:
-    async with harness("intake", database_url) as running:
-        yield running
 
 
 def csv_default(loan_id: str, **cells: str) -> dict[str, str]:
@@ -160,7 +156,7 @@ async def test_an_invalid_csv_value_names_its_line_and_field(intake: Harness) ->
 async def test_an_unknown_csv_column_is_422_naming_it(intake: Harness) -> None:
     body = b"loan_id,borrower_id,borrower_nickname\nLN-1,BR-1,Xiao Li\n"
     response = await intake.client.post(DEFAULTS, content=body, headers={**LENDER, "Content-Type": "text/csv"})
-    problem = is_problem(response, 422, "validation-error")
+    problem = assert_problem(response, 422, "validation-error")
     assert "borrower_nickname" in problem["detail"]
     assert [(error["field"], error["rule"]) for error in problem["errors"]] == [("body", "csv_header")]
     await stored_nothing(intake)
@@ -170,7 +166,7 @@ async def test_an_empty_batch_is_422(intake: Harness) -> None:
     for body, content_type in ((b"[]", "application/json"), (b"", "application/x-ndjson"),
                                (",".join(DEFAULT_CSV_COLUMNS).encode() + b"\n", "text/csv")):
         response = await intake.client.post(DEFAULTS, content=body, headers={**LENDER, "Content-Type": content_type})
-        problem = is_problem(response, 422, "validation-error")
+        problem = assert_problem(response, 422, "validation-error")
         assert problem["errors"][0]["rule"] == "min_items", content_type
 
 
@@ -178,7 +174,7 @@ async def test_a_body_that_is_not_a_json_array_is_422(intake: Harness) -> None:
     for body in (json.dumps(default()).encode(), b'[{"loan_id": "LN-1",'):
         response = await intake.client.post(DEFAULTS, content=body,
                                             headers={**LENDER, "Content-Type": "application/json"})
-        is_problem(response, 422, "validation-error")
+        assert_problem(response, 422, "validation-error")
     await stored_nothing(intake)
 
 
@@ -187,14 +183,14 @@ async def test_a_wrong_content_type_is_415(intake: Harness) -> None:
         for content_type in ("text/plain", "application/xml", "multipart/form-data"):
             response = await intake.client.post(path, content=json.dumps([default()]).encode(),
                                                 headers={**LENDER, "Content-Type": content_type})
-            problem = is_problem(response, 415, "unsupported-media-type")
+            problem = assert_problem(response, 415, "unsupported-media-type")
             assert "text/csv" in problem["detail"], (path, content_type)
     await stored_nothing(intake)
 
 
 async def test_only_lending_cores_post_batches(intake: Harness) -> None:
     response = await intake.client.post(DEFAULTS, json=[default()], headers=SUPERVISOR)
-    is_problem(response, 403)
+    assert_problem(response, 403)
     await stored_nothing(intake)
 
 
@@ -302,7 +298,7 @@ class TestSmallLimits:
         for content_type, body in bodies.items():
             response = await intake.client.post(DEFAULTS, content=body,
                                                 headers={**LENDER, "Content-Type": content_type})
-            problem = is_problem(response, 413, "payload-too-large")
+            problem = assert_problem(response, 413, "payload-too-large")
             assert "5" in problem["detail"] and "6" in problem["detail"], content_type
         await stored_nothing(intake)
 
@@ -310,7 +306,7 @@ class TestSmallLimits:
         await register(intake)
         response = await intake.client.post(PAYMENTS, json=[payment(f"PAY-{n}", "1.00") for n in range(6)],
                                             headers=LENDER)
-        is_problem(response, 413, "payload-too-large")
+        assert_problem(response, 413, "payload-too-large")
         assert await intake.count(Payment) == 0
 
     async def test_the_limit_itself_is_accepted(self, intake: Harness) -> None:
@@ -374,5 +370,5 @@ class TestByteLimit:
     async def test_a_body_over_the_byte_limit_is_413(self, intake: Harness) -> None:
         items: list[Any] = [default(f"LN-{number}") for number in range(20)]
         response = await intake.client.post(DEFAULTS, json=items, headers=LENDER)
-        is_problem(response, 413, "payload-too-large")
+        assert_problem(response, 413, "payload-too-large")
         await stored_nothing(intake)

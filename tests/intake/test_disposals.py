@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
+
 from debtflow.common.events import DebtUpdated
 from debtflow.common.events.topics import dead_letter_topic, events_topic
-from intake_helpers import (
+from support import eventually
+from support.harness import Harness
+from support.intake import (
     LENDER,
     balances,
     default,
@@ -22,18 +24,11 @@ from intake_helpers import (
     register,
     snapshot,
 )
-from service_harness import Harness, harness
-from support import eventually
 
 ZERO_BALANCES = {"principal_outstanding": "0.00", "interest_outstanding": "0.00",
                  "penalty_interest_outstanding": "0.00", "fees_outstanding": "0.00", "total_outstanding": "0.00",
                  "credit_balance": "0.00"}
 
-
-@pytest.fixture
-async def intake(database_url: str) -> AsyncIterator[Harness]:
-    async with harness("intake", database_url) as running:
-        yield running
 
 
 async def test_a_settlement_waives_what_is_left_and_settles_the_debt(intake: Harness) -> None:

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from debtflow.common.events import DebtRegistered, PaymentReceived
 from debtflow.intake.models import Debt, Payment
-from intake_helpers import (
+from support.harness import Harness, harness
+from support.intake import (
     LENDER,
     OTHER_LENDER,
     default,
-    fields_of,
-    is_problem,
     payment,
     register,
 )
-from service_harness import Harness, harness
-
-
-@pytest.fixture
-async def intake(database_url: str) -> AsyncIterator[Harness]:
-    async with harness("intake", database_url) as running:
-        yield running
+from support.problems import assert_problem, fields_of
 
 
 def keyed(key: str, headers: dict[str, str] = LENDER) -> dict[str, str]:
@@ -57,7 +48,7 @@ async def test_the_same_key_with_a_different_body_is_409(intake: Harness) -> Non
     await intake.client.post("/v1/defaults", json=default(), headers=keyed("key-1"))
     other = await intake.client.post("/v1/defaults", json=default(as_of_date="2026-11-28", principal_outstanding="5.00"),
                                      headers=keyed("key-1"))
-    problem = is_problem(other, 409, "idempotency-key-reused")
+    problem = assert_problem(other, 409, "idempotency-key-reused")
     assert "Idempotency-Key" in problem["detail"]
     [debt] = (await intake.client.get("/v1/debts", headers=LENDER)).json()["debts"]
     assert (debt["version"], debt["principal_outstanding"]) == (1, "1000.00")
@@ -67,7 +58,7 @@ async def test_the_same_key_on_another_endpoint_is_409(intake: Harness) -> None:
     await register(intake)
     await intake.client.post("/v1/defaults", json=default("LN-2"), headers=keyed("key-1"))
     response = await intake.client.post("/v1/payments", json=payment(), headers=keyed("key-1"))
-    is_problem(response, 409, "idempotency-key-reused")
+    assert_problem(response, 409, "idempotency-key-reused")
     assert await intake.count(Payment) == 0
 
 
@@ -96,7 +87,7 @@ async def test_keys_belong_to_one_lending_core(intake: Harness) -> None:
 
 async def test_a_refused_request_does_not_use_up_its_key(intake: Harness) -> None:
     bad = await intake.client.post("/v1/payments", json=payment(), headers=keyed("key-1"))
-    is_problem(bad, 404, "unknown-loan")
+    assert_problem(bad, 404, "unknown-loan")
     await register(intake)
     good = await intake.client.post("/v1/payments", json=payment(), headers=keyed("key-1"))
     assert good.status_code == 201, good.text
@@ -124,7 +115,7 @@ async def test_a_reversal_replayed_by_key(intake: Harness) -> None:
     assert (first.status_code, again.status_code, again.headers["idempotent-replayed"]) == (201, 201, "true")
     other = await intake.client.post("/v1/payments/PAY-1/reversal", json={"reason_code": "chargeback"},
                                      headers=keyed("rev-key"))
-    is_problem(other, 409, "idempotency-key-reused")
+    assert_problem(other, 409, "idempotency-key-reused")
 
 
 async def test_concurrent_requests_with_one_key_run_once(intake: Harness) -> None:
@@ -150,7 +141,7 @@ async def test_a_key_past_its_retention_may_be_used_afresh(database_url: str) ->
 async def test_an_unacceptable_key_is_refused_naming_the_header(intake: Harness) -> None:
     for key in ("has space", "x" * 256, "tab\tkey"):
         response = await intake.client.post("/v1/defaults", json=default(), headers=keyed(key))
-        problem = is_problem(response, 422, "validation-error")
+        problem = assert_problem(response, 422, "validation-error")
         assert "Idempotency-Key" in fields_of(problem), problem
     assert await intake.count(Debt) == 0
     assert await intake.outbox_count() == 0

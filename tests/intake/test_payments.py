@@ -8,32 +8,26 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+
 from debtflow.common.events import PaymentReceived
 from debtflow.intake.models import Payment
-from intake_helpers import (
+from support.harness import Harness, harness
+from support.intake import (
     LENDER,
     OTHER_LENDER,
     SUPERVISOR,
     balances,
     default,
     dispose,
-    fields_of,
     full_default,
     get_debt,
     get_history,
-    is_problem,
     pay,
     payment,
     register,
     schedule_of,
 )
-from service_harness import Harness, harness
-
-
-@pytest.fixture
-async def intake(database_url: str) -> AsyncIterator[Harness]:
-    async with harness("intake", database_url) as running:
-        yield running
+from support.problems import assert_problem, fields_of
 
 
 async def test_a_payment_is_allocated_penalty_fees_interest_principal(intake: Harness) -> None:
@@ -77,7 +71,7 @@ async def test_the_same_payment_id_with_different_details_is_409(intake: Harness
     for changed in ({"amount": "100.01"}, {"paid_at": "2026-11-28T09:16:00+08:00"}, {"channel": "alipay"},
                     {"loan_id": "LN-2"}):
         response = await intake.client.post("/v1/payments", json=payment(**changed), headers=LENDER)
-        is_problem(response, 409, "payment-id-reused")
+        assert_problem(response, 409, "payment-id-reused")
     assert (await get_debt(intake, debt["id"]))["total_outstanding"] == "1050.00"
     assert (await get_debt(intake, other["id"]))["version"] == 1
     assert await intake.count(Payment) == 1
@@ -95,7 +89,7 @@ async def test_a_payment_for_an_unknown_loan_is_404_and_nothing_is_stored(intake
     await intake.settled()
     outbox = await intake.outbox_count()
     response = await intake.client.post("/v1/payments", json=payment(loan_id="LN-NOPE"), headers=LENDER)
-    problem = is_problem(response, 404, "unknown-loan")
+    problem = assert_problem(response, 404, "unknown-loan")
     assert "LN-NOPE" in problem["detail"]
     assert await intake.count(Payment) == 0
     assert await intake.outbox_count() == outbox
@@ -104,14 +98,14 @@ async def test_a_payment_for_an_unknown_loan_is_404_and_nothing_is_stored(intake
 async def test_a_payment_for_another_lending_cores_loan_is_an_unknown_loan(intake: Harness) -> None:
     await register(intake)
     response = await intake.client.post("/v1/payments", json=payment(), headers=OTHER_LENDER)
-    is_problem(response, 404, "unknown-loan")
+    assert_problem(response, 404, "unknown-loan")
     assert await intake.count(Payment) == 0
 
 
 async def test_a_payment_in_another_currency_is_422_naming_currency(intake: Harness) -> None:
     debt = await register(intake)
     response = await intake.client.post("/v1/payments", json=payment(currency="USD"), headers=LENDER)
-    problem = is_problem(response, 422, "validation-error")
+    problem = assert_problem(response, 422, "validation-error")
     assert fields_of(problem) == {"currency"}
     assert "CNY" in problem["errors"][0]["message"]
     assert await intake.count(Payment) == 0

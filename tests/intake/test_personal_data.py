@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select, text
+
 from debtflow.common.events import BorrowerRegistered, BorrowerUpdated
 from debtflow.common.pii import DEVELOPMENT_PII_KEYS, FieldCipher, PiiError
 from debtflow.intake.models import Borrower, idempotency_keys
-from intake_helpers import (
+from support.harness import Harness, harness
+from support.intake import (
     ADDRESS,
     EMAIL,
     ID_NUMBER,
@@ -26,22 +28,15 @@ from intake_helpers import (
     default,
     full_default,
     get_borrower,
-    is_problem,
     register,
 )
-from service_harness import Harness, harness
-from sqlalchemy import select, text
+from support.problems import assert_problem
 
 #: Every way the personal data of `borrower()` could leak as plain text.
 PLAINTEXT = [PHONE, PHONE.removeprefix("+86"), EMAIL, EMAIL.upper(), NAME, ID_NUMBER, ID_NUMBER[:17], ADDRESS,
              "1949-12-31", OTHER_PHONE.removeprefix("+86")]
 NEW_KEY_RING = DEVELOPMENT_PII_KEYS + ",k2:" + base64.b64encode(b"k" * 32).decode()
 
-
-@pytest.fixture
-async def intake(database_url: str) -> AsyncIterator[Harness]:
-    async with harness("intake", database_url) as running:
-        yield running
 
 
 def leaks(blob: str) -> list[str]:
@@ -118,7 +113,7 @@ async def test_a_lending_core_sees_its_own_borrowers_masked_and_no_one_elses(int
     ours = await get_borrower(intake, headers=LENDER)
     assert (ours["masked"], ours["phones"]) == (True, ["+86138****8000"])
     response = await intake.client.get("/v1/borrowers/BR-1", headers=OTHER_LENDER)
-    is_problem(response, 404)
+    assert_problem(response, 404)
     # Once the other lending core lends to the same customer, it may see them too.
     await register(intake, default("LN-B"), headers=OTHER_LENDER)
     theirs = await get_borrower(intake, headers=OTHER_LENDER)
@@ -126,7 +121,7 @@ async def test_a_lending_core_sees_its_own_borrowers_masked_and_no_one_elses(int
 
 
 async def test_an_unknown_borrower_is_404(intake: Harness) -> None:
-    is_problem(await intake.client.get("/v1/borrowers/BR-NOPE", headers=SUPERVISOR), 404)
+    assert_problem(await intake.client.get("/v1/borrowers/BR-NOPE", headers=SUPERVISOR), 404)
 
 
 async def search(intake: Harness, body: dict[str, Any], headers: dict[str, str] = PII_READER) -> list[str]:
@@ -158,14 +153,14 @@ async def test_search_results_are_masked_without_pii_read(intake: Harness) -> No
 async def test_a_search_gives_exactly_one_valid_key(intake: Harness) -> None:
     for body in ({"phone": PHONE, "email": EMAIL}, {}, {"phone": "+86 139 0013 900A"}, {"name": NAME}):
         response = await intake.client.post("/v1/borrowers:search", json=body, headers=PII_READER)
-        is_problem(response, 422, "validation-error")
+        assert_problem(response, 422, "validation-error")
         for value in body.values():  # what was searched for is not echoed
             assert value not in response.text and value.replace(" ", "") not in response.text
 
 
 async def test_lending_cores_may_not_search_borrowers(intake: Harness) -> None:
     await register(intake, full_default())
-    is_problem(await intake.client.post("/v1/borrowers:search", json={"phone": PHONE}, headers=LENDER), 403)
+    assert_problem(await intake.client.post("/v1/borrowers:search", json={"phone": PHONE}, headers=LENDER), 403)
 
 
 async def test_borrower_registered_carries_only_tokens_for_key_holders(intake: Harness) -> None:
@@ -275,4 +270,4 @@ async def test_values_from_before_a_key_rotation_still_read_and_new_ones_use_the
 async def test_borrower_ids_in_urls_are_opaque_references(intake: Harness) -> None:
     # A borrower reference that looks like a phone number is refused, so personal data stays out of URLs.
     response = await intake.client.post("/v1/defaults", json=default(borrower_id="+86 13800138000"), headers=LENDER)
-    assert "borrower_id" in {error["field"] for error in is_problem(response, 422)["errors"]}
+    assert "borrower_id" in {error["field"] for error in assert_problem(response, 422)["errors"]}

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-from intake_helpers import (
+from support import token
+from support.harness import Harness
+from support.intake import (
     LENDER,
     OTHER_LENDER,
     SUPERVISOR,
     default,
     dispose,
     get_history,
-    is_problem,
     pay,
     payment,
     post_batch,
@@ -22,14 +21,7 @@ from intake_helpers import (
     reverse,
     snapshot,
 )
-from service_harness import Harness, harness
-from support import token
-
-
-@pytest.fixture
-async def intake(database_url: str) -> AsyncIterator[Harness]:
-    async with harness("intake", database_url) as running:
-        yield running
+from support.problems import assert_problem
 
 
 async def register_book(intake: Harness) -> dict[str, dict[str, Any]]:
@@ -76,7 +68,7 @@ async def test_a_bad_filter_is_422_naming_it(intake: Harness) -> None:
     for name, value in (("status", "closed"), ("product", "mortgage"), ("as_of_from", "yesterday"), ("limit", 0),
                         ("limit", 501), ("after", "not-a-cursor!")):
         response = await intake.client.get("/v1/debts", params={name: value}, headers=SUPERVISOR)
-        problem = is_problem(response, 422, "validation-error")
+        problem = assert_problem(response, 422, "validation-error")
         assert name in {error["field"] for error in problem["errors"]}, problem
 
 
@@ -145,9 +137,9 @@ async def test_a_lending_core_sees_only_its_own_debts(intake: Harness) -> None:
     assert sorted(await walk(intake, headers=OTHER_LENDER)) == [debts["LN-9"]["id"]]
     theirs = debts["LN-9"]["id"]
     for path in (f"/v1/debts/{theirs}", f"/v1/debts/{theirs}/history"):
-        is_problem(await intake.client.get(path, headers=LENDER), 404)
-    is_problem(await intake.client.get("/v1/payments", params={"debt_id": theirs}, headers=LENDER), 404)
-    is_problem(await intake.client.get("/v1/borrowers/BR-9", headers=LENDER), 404)
+        assert_problem(await intake.client.get(path, headers=LENDER), 404)
+    assert_problem(await intake.client.get("/v1/payments", params={"debt_id": theirs}, headers=LENDER), 404)
+    assert_problem(await intake.client.get("/v1/borrowers/BR-9", headers=LENDER), 404)
     # A token that is both lender and staff is staff.
     both = token("lender", "supervisor", subject="lending-core-a")
     assert await loans(intake, headers=both) == ["LN-1", "LN-2", "LN-3", "LN-4", "LN-5", "LN-9"]
@@ -176,7 +168,7 @@ async def test_history_lists_every_change_in_order(intake: Harness) -> None:
 
 
 async def test_history_of_an_unknown_debt_is_404(intake: Harness) -> None:
-    is_problem(await intake.client.get(f"/v1/debts/{uuid.uuid4()}/history", headers=SUPERVISOR), 404)
+    assert_problem(await intake.client.get(f"/v1/debts/{uuid.uuid4()}/history", headers=SUPERVISOR), 404)
 
 
 async def test_payments_of_a_debt(intake: Harness) -> None:
@@ -186,7 +178,7 @@ async def test_payments_of_a_debt(intake: Harness) -> None:
     listed = (await intake.client.get("/v1/payments", params={"debt_id": debt["id"]}, headers=LENDER)).json()
     assert [row["id"] for row in listed] == [first["id"]]
     assert listed[0]["applied_penalty_interest"] == "10.00"
-    is_problem(await intake.client.get("/v1/payments", params={"debt_id": str(uuid.uuid4())}, headers=SUPERVISOR),
+    assert_problem(await intake.client.get("/v1/payments", params={"debt_id": str(uuid.uuid4())}, headers=SUPERVISOR),
                404)
-    is_problem(await intake.client.get("/v1/payments", headers=SUPERVISOR), 422)
-    is_problem(await intake.client.get("/v1/payments", params={"debt_id": "LN-1"}, headers=SUPERVISOR), 422)
+    assert_problem(await intake.client.get("/v1/payments", headers=SUPERVISOR), 422)
+    assert_problem(await intake.client.get("/v1/payments", params={"debt_id": "LN-1"}, headers=SUPERVISOR), 422)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
+
 from debtflow.common.events import BorrowerRegistered, BorrowerUpdated, DebtRegistered, DebtUpdated
 from debtflow.intake.models import BalanceHistory, Borrower, Debt, Instalment
-from intake_helpers import (
+from support.harness import Harness
+from support.intake import (
     LENDER,
     OTHER_LENDER,
     SUPERVISOR,
@@ -18,13 +18,6 @@ from intake_helpers import (
     register,
     schedule_of,
 )
-from service_harness import Harness, harness
-
-
-@pytest.fixture
-async def intake(database_url: str) -> AsyncIterator[Harness]:
-    async with harness("intake", database_url) as running:
-        yield running
 
 
 async def test_a_default_with_loan_terms_schedule_and_borrower_is_registered(intake: Harness) -> None:

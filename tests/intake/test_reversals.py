@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
+
 from debtflow.common.events import PaymentReversed
-from intake_helpers import (
+from support.harness import Harness
+from support.intake import (
     LENDER,
     OTHER_LENDER,
     SUPERVISOR,
@@ -15,20 +15,13 @@ from intake_helpers import (
     full_default,
     get_debt,
     get_history,
-    is_problem,
     pay,
     payment,
     register,
     reverse,
     schedule_of,
 )
-from service_harness import Harness, harness
-
-
-@pytest.fixture
-async def intake(database_url: str) -> AsyncIterator[Harness]:
-    async with harness("intake", database_url) as running:
-        yield running
+from support.problems import assert_problem
 
 
 async def test_a_reversal_restores_each_balance_exactly(intake: Harness) -> None:
@@ -121,7 +114,7 @@ async def test_reversing_again_for_another_reason_is_409(intake: Harness) -> Non
     await reverse(intake, "PAY-1", "bounced")
     response = await intake.client.post("/v1/payments/PAY-1/reversal", json={"reason_code": "chargeback"},
                                         headers=LENDER)
-    problem = is_problem(response, 409, "conflict")
+    problem = assert_problem(response, 409, "conflict")
     assert "bounced" in problem["detail"]
     assert (await get_debt(intake, debt["id"]))["version"] == 3
 
@@ -139,7 +132,7 @@ async def test_reversing_an_unknown_payment_is_404(intake: Harness) -> None:
     await register(intake)
     response = await intake.client.post("/v1/payments/PAY-NOPE/reversal", json={"reason_code": "bounced"},
                                         headers=LENDER)
-    is_problem(response, 404, "unknown-payment")
+    assert_problem(response, 404, "unknown-payment")
 
 
 async def test_another_lending_core_cannot_reverse_our_payment(intake: Harness) -> None:
@@ -147,7 +140,7 @@ async def test_another_lending_core_cannot_reverse_our_payment(intake: Harness) 
     await pay(intake)
     response = await intake.client.post("/v1/payments/PAY-1/reversal", json={"reason_code": "bounced"},
                                         headers=OTHER_LENDER)
-    is_problem(response, 404, "unknown-payment")
+    assert_problem(response, 404, "unknown-payment")
     assert (await get_debt(intake, debt["id"]))["total_outstanding"] == "1050.00"
 
 

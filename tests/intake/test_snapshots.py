@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
+from sqlalchemy import select
+
 from debtflow.common.events import DebtUpdated
 from debtflow.intake.batches import SNAPSHOT_CSV_COLUMNS
 from debtflow.intake.models import BalanceSnapshotRow
-from intake_helpers import (
+from support.harness import Harness
+from support.intake import (
     balances,
     csv_text,
     default,
@@ -20,16 +21,9 @@ from intake_helpers import (
     register,
     snapshot,
 )
-from service_harness import Harness, harness
-from sqlalchemy import select
 
 SNAPSHOTS = "/v1/snapshots:batch"
 
-
-@pytest.fixture
-async def intake(database_url: str) -> AsyncIterator[Harness]:
-    async with harness("intake", database_url) as running:
-        yield running
 
 
 async def stored_snapshots(intake: Harness) -> list[tuple[str, str, bool]]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
+from sqlalchemy import select
+
 from debtflow.classification.models import BucketSpell, ClassificationHistoryRow
 from debtflow.classification.rules import dpd_bucket
 from debtflow.classification.ruleset import RuleSet
@@ -31,9 +31,8 @@ from debtflow.common.events import (
     PaymentReversed,
     ScoreUpdated,
 )
-from service_harness import Harness, harness, registered
-from sqlalchemy import select
-from support import POSTGRES_URL, fresh_database, token
+from support import token
+from support.harness import Harness, registered
 
 #: The service's default business time zone: days past due count in its calendar.
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -58,25 +57,6 @@ VALIDATION = "urn:debtflow:problem:validation-error"
 def at(day: date, hour: int = 12) -> datetime:
     """An instant on a business day (noon there by default), for event times."""
     return datetime.combine(day, time(hour), ZONE).astimezone(UTC)
-
-
-# -- module-wide harnesses -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"], name="db_kind")
-def module_db_kind(request: pytest.FixtureRequest) -> str:
-    """Module-wide database kind, for modules whose cases share one service per database."""
-    if request.param == "postgres" and not POSTGRES_URL:
-        pytest.skip("DEBTFLOW_TEST_POSTGRES_URL is not set")
-    return str(request.param)
-
-
-@pytest.fixture(scope="module", name="shared")
-async def shared_service(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
-    """One classification service per database for the module's cases that cannot interfere."""
-    async with fresh_database(db_kind, tmp_path_factory.mktemp("classification")) as url, \
-            harness("classification", url) as running:
-        yield running
 
 
 # -- intake's events ---------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func, select
+
 from debtflow.common.events import (
     CloudEvent,
     DebtClassified,
@@ -26,7 +28,6 @@ from debtflow.common.events import (
 from debtflow.common.messaging import InMemoryBroker, InMemoryBus, OutgoingRecord
 from debtflow.common.settings import settings_class_for
 from debtflow.common.web import ServiceDefinition
-from sqlalchemy import func, select
 from support import RunningService, eventually, running_service
 
 

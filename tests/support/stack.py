@@ -17,6 +17,8 @@ from typing import IO, Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
+
 from debtflow.common.embedded import EmbeddedBroker, free_port
 from debtflow.common.events import (
     DebtClassified,
@@ -28,7 +30,6 @@ from debtflow.common.events import (
     events_topic,
 )
 from debtflow.common.services import app_module, service_names
-from prometheus_client.parser import text_string_to_metric_families
 from support import eventually, fresh_database, token
 
 READY_TIMEOUT_SECONDS = 90.0

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from debtflow.collections.strategy import (
     DEFAULT_STRATEGIES,
     FALLBACK_STRATEGY,

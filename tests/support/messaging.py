@@ -14,7 +14,13 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, s
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from debtflow.common.clock import utcnow
-from debtflow.common.db import MessagingTables, UnitOfWorkFactory, add_messaging_tables, create_engine, session_factory
+from debtflow.common.db import (
+    MessagingTables,
+    UnitOfWorkFactory,
+    add_messaging_tables,
+    create_engine,
+    session_factory,
+)
 from debtflow.common.events import CloudEvent, DebtRegistered
 from debtflow.common.events.envelope import kafka_headers
 from debtflow.common.messaging.bus import Bus, BusConsumer, OutgoingRecord, ReceivedRecord

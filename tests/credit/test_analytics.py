@@ -6,6 +6,7 @@ import random
 from decimal import Decimal
 
 import pytest
+
 from debtflow.credit.analytics import FIVE_TIER_ORDER, UNCLASSIFIED, bucket_sort_key, summarise
 
 D = Decimal

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+
 from debtflow.common.events import BorrowerRegistered, DebtRegistered
 from debtflow.intake.models import Debt
-from service_harness import Harness, harness
-from sqlalchemy import select
 from support import token
+from support.harness import Harness
 
 LENDER = token("lender")
 OTHER_LENDER = token("lender", subject="lending-core-b")
@@ -29,11 +29,6 @@ def default(**overrides: Any) -> dict[str, Any]:
         "first_unpaid_due_date": "2026-02-15", "as_of_date": "2026-11-27", **overrides,
     }
 
-
-@pytest.fixture
-async def intake(database_url: str) -> AsyncIterator[Harness]:
-    async with harness("intake", database_url) as running:
-        yield running
 
 
 async def test_a_default_is_registered_with_exact_amounts(intake: Harness) -> None:

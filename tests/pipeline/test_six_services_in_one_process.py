@@ -12,8 +12,8 @@ import pytest
 
 from debtflow.common.messaging.memory import InMemoryBroker, InMemoryBus
 from debtflow.common.services import service_names
-from service_harness import service_definition
 from support import RunningService, eventually, fresh_database, running_service, token
+from support.harness import service_definition
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import get_args
 
 import pytest
+
 from debtflow.common.events.legal import CaseTrigger
 from debtflow.legal.rules import trigger_for_class
 

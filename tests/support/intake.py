@@ -11,11 +11,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+
 from debtflow.common.events import CloudEvent, DebtSettled, DebtSold, DebtWrittenOff
 from debtflow.intake.models import Borrower, Debt, Instalment, Payment
-from service_harness import Harness
-from sqlalchemy import select
 from support import token
+from support.harness import Harness
 
 LENDER = token("lender")
 OTHER_LENDER = token("lender", subject="lending-core-b")
@@ -133,21 +134,6 @@ async def post_batch(intake: Harness, path: str, body: bytes | list[Any], *, con
 
 def balances(debt: dict[str, Any]) -> dict[str, str]:
     return {key: debt[key] for key in BALANCE_FIELDS}
-
-
-def is_problem(response: Any, status: int, slug: str | None = None) -> dict[str, Any]:
-    """Check a problem+json answer and return its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    problem = response.json()
-    assert problem["status"] == status
-    if slug is not None:
-        assert problem["type"] == f"urn:debtflow:problem:{slug}", problem
-    return problem  # type: ignore[no-any-return]
-
-
-def fields_of(problem: dict[str, Any]) -> set[str]:
-    return {error["field"] for error in problem.get("errors", [])}
 
 
 # -- batch bodies --------------------------------------------------------------------------------------------
