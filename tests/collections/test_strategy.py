@@ -7,13 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from debtflow.collections.strategy import (
-    DEFAULT_STRATEGIES,
-    FALLBACK_STRATEGY,
-    ContactWindow,
-    first_permitted_contact,
-    strategy_for_bucket,
-)
+from debtflow.collections.contact_policy.rules import ContactWindow, first_permitted_contact
+from debtflow.collections.strategies.rules import DEFAULT_STRATEGIES, FALLBACK_STRATEGY, strategy_for_bucket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WINDOW = ContactWindow(start=time(8, 0), end=time(21, 0), zone=SHANGHAI)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from debtflow.credit.analytics import FIVE_TIER_ORDER, UNCLASSIFIED, bucket_sort_key, summarise
+from debtflow.credit.portfolio.summary import FIVE_TIER_ORDER, UNCLASSIFIED, bucket_sort_key, summarise
 
 D = Decimal
 

@@ -11,7 +11,7 @@ import pytest
 from debtflow.common.events import (
     CloudEvent,
 )
-from debtflow.crm.models import TimelineEntry
+from debtflow.crm.timeline.models import TimelineEntry
 from support import token
 from support.harness import (
     Harness,

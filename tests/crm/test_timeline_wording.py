@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from debtflow.common.events import EventPayload, ScheduledAction, registry
-from debtflow.crm.timeline import DESCRIBERS, NOT_ON_TIMELINE, describe
+from debtflow.crm.timeline.wording import DESCRIBERS, NOT_ON_TIMELINE, describe
 from support.harness import case_opened, classified, escalated, registered, strategy_assigned
 
 DEBT = uuid.UUID("5b0c6d0e-1f7a-4c55-9a53-0e4c7f1e2d3a")

@@ -10,7 +10,7 @@ import pytest
 from debtflow.common.events import (
     LegalCaseOpened,
 )
-from debtflow.legal.models import LegalCase
+from debtflow.legal.cases.models import LegalCase
 from support import token
 from support.harness import (
     classified,

@@ -7,7 +7,7 @@ from typing import get_args
 import pytest
 
 from debtflow.common.events.legal import CaseTrigger
-from debtflow.legal.rules import trigger_for_class
+from debtflow.legal.cases.rules import trigger_for_class
 
 
 @pytest.mark.parametrize(

@@ -1,38 +1,14 @@
-"""Collections' tables: one collection case per debt."""
+"""Collections' declarative base: every capability's tables, with the outbox and inbox, in one metadata."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime
+from sqlalchemy.orm import DeclarativeBase
 
-from sqlalchemy import Date, String, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from debtflow.common.db import UTCDateTime, add_messaging_tables
+from debtflow.common.db import add_messaging_tables
 
 
 class Base(DeclarativeBase):
     pass
 
 
-messaging = add_messaging_tables(Base.metadata)
-
-
-class CollectionCase(Base):
-    """A debt being collected: its segment, strategy and next scheduled action."""
-
-    __tablename__ = "collection_cases"
-
-    debt_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    borrower_id: Mapped[str] = mapped_column(String(64), index=True)
-    dpd_bucket: Mapped[str] = mapped_column(String(16))
-    five_tier_class: Mapped[str] = mapped_column(String(16))
-    classified_as_of: Mapped[date] = mapped_column(Date)
-    strategy_code: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | escalated
-    next_action_channel: Mapped[str] = mapped_column(String(16))
-    next_action_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    escalation_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+add_messaging_tables(Base.metadata)

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from debtflow.common.web import ServiceDefinition, create_app
-from debtflow.credit.api import router
-from debtflow.credit.consumers import HANDLERS
+from debtflow.credit.portfolio import api as portfolio
+from debtflow.credit.consumers import build_handlers
 from debtflow.credit.models import Base
 from debtflow.credit.settings import CreditSettings
 
 
 def build_definition(settings: CreditSettings | None = None) -> ServiceDefinition:
+    settings = settings or CreditSettings()
     return ServiceDefinition(
         name="credit",
         title="debtflow credit",
         description="Portfolio analytics over the debt book (scoring and early warning come later).",
-        settings=settings or CreditSettings(),
+        settings=settings,
         metadata=Base.metadata,
-        routers=[router],
-        handlers=HANDLERS,
+        routers=[portfolio.router],
+        handlers=build_handlers(settings),
     )
 
 

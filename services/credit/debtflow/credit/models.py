@@ -1,38 +1,14 @@
-"""Credit's tables: a read model of the portfolio fed by intake and classification events."""
+"""Credit's declarative base: every capability's tables, with the outbox and inbox, in one metadata."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime
-from decimal import Decimal
+from sqlalchemy.orm import DeclarativeBase
 
-from sqlalchemy import Date, Integer, String, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from debtflow.common.db import Money, UTCDateTime, add_messaging_tables
+from debtflow.common.db import add_messaging_tables
 
 
 class Base(DeclarativeBase):
     pass
 
 
-messaging = add_messaging_tables(Base.metadata)
-
-
-class PortfolioDebt(Base):
-    """One debt as portfolio analytics sees it: exposure and status from intake, bucket and class from
-    classification, each applied only when newer than what is held (the two topics arrive in any order)."""
-
-    __tablename__ = "portfolio_debts"
-
-    debt_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    borrower_id: Mapped[str] = mapped_column(String(64), index=True)
-    currency: Mapped[str] = mapped_column(String(3))
-    exposure: Mapped[Decimal] = mapped_column(Money)
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    #: Version of the intake facts applied (exposure, status); intake events carry the debt's version.
-    intake_version: Mapped[int] = mapped_column(Integer, default=0)
-    dpd_bucket: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    five_tier_class: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    classified_as_of: Mapped[date | None] = mapped_column(Date, nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+add_messaging_tables(Base.metadata)

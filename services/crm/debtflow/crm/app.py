@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from debtflow.common.web import ServiceDefinition, create_app
-from debtflow.crm.api import router
-from debtflow.crm.consumers import HANDLERS
+from debtflow.crm.timeline import api as timeline
+from debtflow.crm.consumers import build_handlers
 from debtflow.crm.models import Base
 from debtflow.crm.settings import CrmSettings
 
 
 def build_definition(settings: CrmSettings | None = None) -> ServiceDefinition:
+    settings = settings or CrmSettings()
     return ServiceDefinition(
         name="crm",
         title="debtflow crm",
         description="The borrower relationship: every borrower's interaction timeline, from all services' events.",
-        settings=settings or CrmSettings(),
+        settings=settings,
         metadata=Base.metadata,
-        routers=[router],
-        handlers=HANDLERS,
+        routers=[timeline.router],
+        handlers=build_handlers(settings),
     )
 
 

@@ -1,34 +1,14 @@
-"""CRM's tables: the borrower interaction timeline."""
+"""CRM's declarative base: every capability's tables, with the outbox and inbox, in one metadata."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
+from sqlalchemy.orm import DeclarativeBase
 
-from sqlalchemy import BigInteger, Index, Integer, String, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from debtflow.common.db import UTCDateTime, add_messaging_tables
+from debtflow.common.db import add_messaging_tables
 
 
 class Base(DeclarativeBase):
     pass
 
 
-messaging = add_messaging_tables(Base.metadata)
-
-
-class TimelineEntry(Base):
-    """One thing that happened in a borrower's relationship with us, from any service. Append-only."""
-
-    __tablename__ = "timeline_entries"
-    __table_args__ = (Index("ix_timeline_borrower_time", "borrower_id", "occurred_at", "id"),)
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
-    borrower_id: Mapped[str] = mapped_column(String(64))
-    debt_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # null: about all the borrower's debts
-    event_id: Mapped[str] = mapped_column(String(64), unique=True)
-    event_type: Mapped[str] = mapped_column(String(128))
-    source_service: Mapped[str] = mapped_column(String(32))
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    summary: Mapped[str] = mapped_column(String(500))
+add_messaging_tables(Base.metadata)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from debtflow.common.web import ServiceDefinition, create_app
 from debtflow.common.web.idempotency import IdempotencyKeys
 from debtflow.intake.api import router
-from debtflow.intake.consumers import HANDLERS
+from debtflow.intake.consumers import build_handlers
 from debtflow.intake.models import Base, idempotency_keys
 from debtflow.intake.settings import IntakeSettings
 
@@ -20,7 +20,7 @@ def build_definition(settings: IntakeSettings | None = None) -> ServiceDefinitio
         settings=settings,
         metadata=Base.metadata,
         routers=[router],
-        handlers=HANDLERS,
+        handlers=build_handlers(settings),
         purges=[IdempotencyKeys(idempotency_keys, retention=settings.idempotency_retention).purge],
     )
 

@@ -9,8 +9,8 @@ from fastapi import Depends
 
 from debtflow.common.auth import Actor, Role, require_roles
 from debtflow.common.web import ReadSession, service_router
-from debtflow.legal import service
-from debtflow.legal.schemas import LegalCaseOut
+from debtflow.legal.cases import service
+from debtflow.legal.cases.schemas import LegalCaseOut
 
 router = service_router(prefix="/v1", tags=["legal cases"])
 LegalReader = Annotated[

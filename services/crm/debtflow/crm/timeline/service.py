@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import CloudEvent
 from debtflow.common.problems import NotFound
-from debtflow.crm.models import TimelineEntry
-from debtflow.crm.timeline import describe
+from debtflow.crm.timeline.models import TimelineEntry
+from debtflow.crm.timeline.wording import describe
 
 
 async def record_on_timeline(uow: UnitOfWork, event: CloudEvent[Any]) -> None:

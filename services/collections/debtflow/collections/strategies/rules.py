@@ -1,10 +1,8 @@
-"""Strategy selection and contact timing as pure functions: which strategy a bucket gets, when to act first."""
+"""Strategy selection as a pure function: which strategy a DPD bucket gets."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -31,25 +29,3 @@ FALLBACK_STRATEGY = DEFAULT_STRATEGIES["M6+"]
 def strategy_for_bucket(bucket: str) -> Strategy:
     """The default strategy of a bucket; buckets this table does not know get the most senior one."""
     return DEFAULT_STRATEGIES.get(bucket, FALLBACK_STRATEGY)
-
-
-@dataclass(frozen=True)
-class ContactWindow:
-    """The local hours in which a borrower may be contacted."""
-
-    start: time
-    end: time
-    zone: ZoneInfo
-
-
-def first_permitted_contact(now: datetime, window: ContactWindow) -> datetime:
-    """The earliest instant at or after `now` inside the borrower's local contact window, in `now`'s time zone."""
-    local = now.astimezone(window.zone)
-    if local.time() < window.start:
-        candidate = local.replace(hour=window.start.hour, minute=window.start.minute, second=0, microsecond=0)
-    elif local.time() >= window.end:
-        next_day = (local + timedelta(days=1)).date()
-        candidate = datetime.combine(next_day, window.start, tzinfo=window.zone)
-    else:
-        candidate = local
-    return candidate.astimezone(now.tzinfo)

@@ -11,8 +11,8 @@ from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import CloudEvent, DebtClassified, DebtEscalatedToLegal, LegalCaseOpened
 from debtflow.common.problems import NotFound
-from debtflow.legal.models import LegalCase
-from debtflow.legal.rules import trigger_for_class
+from debtflow.legal.cases.models import LegalCase
+from debtflow.legal.cases.rules import trigger_for_class
 
 
 async def on_debt_classified(uow: UnitOfWork, event: CloudEvent[DebtClassified]) -> None:

@@ -9,8 +9,8 @@ from fastapi import Depends
 from debtflow.common.auth import Actor, Role, require_roles
 from debtflow.common.clock import utcnow
 from debtflow.common.web import ReadSession, service_router
-from debtflow.credit import service
-from debtflow.credit.schemas import CurrencySummaryOut, PortfolioSummaryOut
+from debtflow.credit.portfolio import service
+from debtflow.credit.portfolio.schemas import CurrencySummaryOut, PortfolioSummaryOut
 
 router = service_router(prefix="/v1", tags=["portfolio"])
 Analyst = Annotated[Actor, Depends(require_roles(Role.RISK, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN))]

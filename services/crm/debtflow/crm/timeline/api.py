@@ -9,8 +9,8 @@ from fastapi import Depends, Query
 from debtflow.common.auth import STAFF_ROLES, Actor, require_roles
 from debtflow.common.events.intake import ExternalRef
 from debtflow.common.web import ReadSession, service_router
-from debtflow.crm import service
-from debtflow.crm.schemas import TimelineEntryOut, TimelineOut, decode_cursor, encode_cursor
+from debtflow.crm.timeline import service
+from debtflow.crm.timeline.schemas import TimelineEntryOut, TimelineOut, decode_cursor, encode_cursor
 
 router = service_router(prefix="/v1", tags=["borrowers"])
 Staff = Annotated[Actor, Depends(require_roles(*STAFF_ROLES))]

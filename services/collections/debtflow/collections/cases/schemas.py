@@ -1,4 +1,4 @@
-"""Collections' API shapes."""
+"""What the collection case API takes and returns."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Collections HTTP API."""
+"""Collection cases over HTTP: read a case, escalate it to legal."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from fastapi import Depends
 
 from debtflow.common.auth import STAFF_ROLES, Actor, Role, require_roles
 from debtflow.common.web import ReadSession, UnitOfWorks, service_router
-from debtflow.collections import service
-from debtflow.collections.schemas import CaseOut, EscalationIn
+from debtflow.collections.cases import service
+from debtflow.collections.cases.schemas import CaseOut, EscalationIn
 
 router = service_router(prefix="/v1", tags=["cases"])
 Staff = Annotated[Actor, Depends(require_roles(*STAFF_ROLES))]

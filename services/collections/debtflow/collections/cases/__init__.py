@@ -1,0 +1,1 @@
+"""Collection cases: one per debt, its segment, strategy, next action, and the hand-over to legal."""

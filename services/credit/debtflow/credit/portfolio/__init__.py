@@ -1,0 +1,1 @@
+"""The portfolio read model: every debt's exposure, bucket and class, summarised per currency."""
