@@ -75,6 +75,22 @@ async def test_reading_a_pulled_debt_shows_the_contagion(database_url: str) -> N
                 "substandard", True), day
 
 
+async def test_contagion_weighs_a_borrowers_exposure_past_what_one_amount_holds(database_url: str) -> None:
+    """The share is exact when the borrower's debts add up to 18 integer digits (SQLite's sum() overflowed)."""
+    async with harness("classification", database_url) as service:
+        largest = [debt(100, TODAY, principal="9999999999999999.99") for _ in range(11)]
+        borrower_id = largest[0].borrower_id
+        largest = [reg.model_copy(update={"borrower_id": borrower_id}) for reg in largest]
+        other = debt(10, TODAY, borrower_id=borrower_id)
+        await publish_all(service, *largest, other)
+        await switch_on(service)
+
+        current = await classification(service, other.debt_id)
+        assert current["five_tier_class"] == "substandard"
+        assert "borrower_contagion" in current["reason_codes"]
+        assert await stored_classes(service) == {"substandard": 12}
+
+
 async def test_a_dry_run_counts_the_debts_contagion_would_pull_down(database_url: str) -> None:
     async with harness("classification", database_url) as service:
         bad = debt(100, TODAY)

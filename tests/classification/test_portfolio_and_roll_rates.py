@@ -58,6 +58,20 @@ async def test_the_portfolio_counts_open_debts_by_every_dimension_per_currency(d
         assert (by_currency["USD"]["debts"], by_currency["USD"]["exposure"]) == (1, "700.00")
 
 
+async def test_the_portfolio_adds_up_debts_whose_sum_outgrows_a_single_amount(database_url: str) -> None:
+    """Twelve of the largest debts intake accepts owe 18 integer digits: still a 200 with the exact sum."""
+    async with harness("classification", database_url) as service:
+        largest = [debt(100, TODAY, principal="9999999999999999.99") for _ in range(12)]
+        await publish_all(service, *largest, debt(10, TODAY, principal="1000.00"))
+
+        response = await service.client.get("/v1/portfolio", headers=COLLECTOR)
+        assert response.status_code == 200, response.text
+        [cny] = response.json()["by_currency"]
+        assert (cny["debts"], cny["exposure"]) == (13, "120000000000000999.88")
+        assert slices(cny, "dpd_bucket") == {"M1": (1, "1000.00"), "M4": (12, "119999999999999999.88")}
+        assert slices(cny, "ifrs9_stage") == {"1": (1, "1000.00"), "3": (12, "119999999999999999.88")}
+
+
 def month_ends(count: int) -> list[date]:
     """The last `count` + 1 month ends before this month, oldest first."""
     year, month, ends = TODAY.year, TODAY.month, []

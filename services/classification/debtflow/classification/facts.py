@@ -7,10 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.common.clock import utcnow
+from debtflow.common.db import money_sum
 from debtflow.classification.models import DebtClassificationRow, DebtFactsRow, PauseRow
 from debtflow.classification.rules import DebtFacts, Pause
 
@@ -89,10 +90,10 @@ async def pauses_of(session: AsyncSession, debt_ids: list[uuid.UUID]) -> dict[uu
 
 async def borrower_nonperforming_shares(session: AsyncSession, borrower_ids: set[str]) -> dict[str, Decimal]:
     """Share of each borrower's open exposure currently classified substandard or worse (for contagion)."""
-    nonperforming = func.sum(DebtClassificationRow.exposure).filter(
-        DebtClassificationRow.five_tier_class.in_(NONPERFORMING))
+    exposure = DebtClassificationRow.exposure
+    nonperforming = money_sum(case((DebtClassificationRow.five_tier_class.in_(NONPERFORMING), exposure)))
     rows = await session.execute(
-        select(DebtClassificationRow.borrower_id, nonperforming, func.sum(DebtClassificationRow.exposure))
+        select(DebtClassificationRow.borrower_id, nonperforming, money_sum(exposure))
         .where(DebtClassificationRow.borrower_id.in_(borrower_ids), DebtClassificationRow.status == "open")
         .group_by(DebtClassificationRow.borrower_id)
     )

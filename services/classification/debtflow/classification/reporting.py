@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from debtflow.common.db import money_sum
 from debtflow.common.problems import NotFound
 from debtflow.classification.facts import borrower_nonperforming_shares, debt_facts, pauses_of
 from debtflow.classification.models import BucketSpell, ClassificationHistoryRow, DebtClassificationRow, DebtFactsRow
@@ -73,7 +74,7 @@ async def portfolio(session: AsyncSession) -> dict[str, dict[str, Any]]:
     for dimension in PORTFOLIO_DIMENSIONS:
         column = getattr(row_class, dimension)
         rows = await session.execute(
-            select(row_class.currency, column, func.count(), func.sum(row_class.exposure))
+            select(row_class.currency, column, func.count(), money_sum(row_class.exposure))
             .where(row_class.status == "open").group_by(row_class.currency, column).order_by(row_class.currency, column)
         )
         for currency, label, count, exposure in rows:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from debtflow.common.events.classification import FiveTierClass
 from debtflow.common.money import NonNegativeMoney
+from debtflow.common.totals import MoneyTotal
 
 
 class ClassificationOut(BaseModel):
@@ -115,13 +116,13 @@ class ReageOut(BaseModel):
 class Slice(BaseModel):
     label: str
     debts: int
-    exposure: NonNegativeMoney
+    exposure: MoneyTotal
 
 
 class CurrencyPortfolio(BaseModel):
     currency: str
     debts: int
-    exposure: NonNegativeMoney
+    exposure: MoneyTotal
     dpd_bucket: list[Slice]
     five_tier_class: list[Slice]
     ifrs9_stage: list[Slice]

@@ -2,6 +2,7 @@
 
 from debtflow.common.db.engine import create_engine, is_sqlite, normalise_url, session_factory
 from debtflow.common.db.messaging_tables import MessagingTables, add_messaging_tables
+from debtflow.common.db.sums import money_sum
 from debtflow.common.db.types import Money, UTCDateTime
 from debtflow.common.db.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -14,6 +15,7 @@ __all__ = [
     "add_messaging_tables",
     "create_engine",
     "is_sqlite",
+    "money_sum",
     "normalise_url",
     "session_factory",
 ]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from debtflow.common.money import NonNegativeMoney
+from debtflow.common.totals import MoneyTotal
 
 
 class SliceOut(BaseModel):
@@ -14,7 +14,7 @@ class SliceOut(BaseModel):
 
     label: str
     debts: int
-    exposure: NonNegativeMoney
+    exposure: MoneyTotal
 
 
 class CurrencySummaryOut(BaseModel):
@@ -22,7 +22,7 @@ class CurrencySummaryOut(BaseModel):
 
     currency: str
     debts: int = Field(description="Open debts.")
-    exposure: NonNegativeMoney = Field(description="What the open debts owe now (after payments).")
+    exposure: MoneyTotal = Field(description="What the open debts owe now (after payments).")
     by_dpd_bucket: list[SliceOut] = Field(description="Open debts only.")
     by_five_tier_class: list[SliceOut] = Field(description="Open debts only.")
     closed: dict[str, int] = Field(description="Debts no longer open, counted by status (settled, sold, written_off).")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.common.clock import utcnow
-from debtflow.common.db import UnitOfWork
+from debtflow.common.db import UnitOfWork, money_sum
 from debtflow.common.events import (
     CloudEvent,
     DebtClassified,
@@ -76,7 +76,7 @@ async def _row(uow: UnitOfWork, debt_id: uuid.UUID, borrower_id: str, currency: 
 
 async def portfolio_summary(session: AsyncSession) -> list[CurrencySummary]:
     """Open debts by DPD bucket and five-tier class, per currency; closed ones counted by status."""
-    count, exposure = func.count(PortfolioDebt.debt_id), func.sum(PortfolioDebt.exposure)
+    count, exposure = func.count(PortfolioDebt.debt_id), money_sum(PortfolioDebt.exposure)
     is_open = PortfolioDebt.status == "open"
     by_bucket = await session.execute(
         select(PortfolioDebt.currency, PortfolioDebt.dpd_bucket, count, exposure).where(is_open)
