@@ -65,6 +65,28 @@ async def test_credit_summarises_the_portfolio_per_currency(database_url: str, c
         ]
 
 
+async def test_credit_adds_up_debts_whose_sum_outgrows_a_single_amount(database_url: str) -> None:
+    """Twelve of the largest debts intake accepts owe 18 integer digits: still a 200 with the exact sum."""
+    async with harness("credit", database_url) as service:
+        largest = [registered(currency="CNY", principal="9999999999999999.99") for _ in range(12)]
+        for registration in largest:
+            await service.publish(registration)
+        await service.publish(classified(largest[0].debt_id, dpd_bucket="M4", five_tier_class="substandard",
+                                         exposure="9999999999999999.99"))
+        await service.settled()
+
+        response = await service.client.get("/v1/portfolio/summary", headers=RISK)
+        assert response.status_code == 200, response.text
+        [yuan] = response.json()["by_currency"]
+        assert (yuan["debts"], yuan["exposure"]) == (12, "119999999999999999.88")
+        assert yuan["by_dpd_bucket"] == [
+            {"label": "M4", "debts": 1, "exposure": "9999999999999999.99"},
+            {"label": "unclassified", "debts": 11, "exposure": "109999999999999999.89"},
+        ]
+        assert [item["exposure"] for item in yuan["by_five_tier_class"]] == [
+            "9999999999999999.99", "109999999999999999.89"]
+
+
 def _balances(total: str) -> BalanceSnapshot:
     return BalanceSnapshot(principal=total, interest="0.00", penalty_interest="0.00", fees="0.00", total=total)
 
