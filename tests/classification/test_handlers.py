@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from debtflow.classification.models import ClassificationHistoryRow
+from debtflow.classification.classifications.models import ClassificationHistoryRow
 from debtflow.common.events import (
     BalanceSnapshot,
     DebtClassified,

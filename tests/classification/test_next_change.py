@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from debtflow.classification.rules import Classification, DebtFacts, Pause, PriorState, classify
-from debtflow.classification.ruleset import RuleSet
+from debtflow.classification.classifications.rules import Classification, DebtFacts, Pause, PriorState, classify
+from debtflow.classification.rulesets.document import RuleSet
 
 RULES = RuleSet()
 AS_OF = date(2026, 6, 15)

@@ -45,7 +45,7 @@ async def walk(service: Harness, query: str, limit: int) -> list[list[dict[str, 
         response = await service.client.get(path, headers=COLLECTOR)
         assert response.status_code == 200, response.text
         page = response.json()
-        pages.append(page["debts"])
+        pages.append(page["items"])
         after = page["next_cursor"]
         if after is None:
             return pages
@@ -64,7 +64,7 @@ async def test_paging_walks_every_open_debt_once_in_rank_order(shared: Harness, 
 
 
 async def test_the_first_page_shows_what_a_collector_needs(shared: Harness, book: list[Any]) -> None:
-    top = (await shared.client.get("/v1/priorities?limit=1", headers=COLLECTOR)).json()["debts"][0]
+    top = (await shared.client.get("/v1/priorities?limit=1", headers=COLLECTOR)).json()["items"][0]
     assert (top["rank"], top["priority_score"], top["priority_tier"], top["dpd_bucket"], top["five_tier_class"],
             top["exposure"], top["currency"]) == (1, "22800.00", "P1", "M4", "substandard", "60000.00", "CNY")
 

@@ -53,7 +53,7 @@ async def test_a_run_advances_due_debts_and_announces_only_changes(database_url:
         report = await reage(service, D0 + days(20))
         assert (report["examined"], report["changed"]) == (0, 0)
         assert len(classified_events(service)) == 3
-        runs = (await service.client.get("/v1/reage-runs", headers=COLLECTOR)).json()
+        runs = (await service.client.get("/v1/reage-runs", headers=COLLECTOR)).json()["items"]
         assert [(run["as_of_date"], run["changed"]) for run in runs] == [
             ((D0 + days(20)).isoformat(), 0), ((D0 + days(10)).isoformat(), 1)]
 
@@ -122,7 +122,7 @@ async def test_a_date_after_tomorrow_is_refused(database_url: str) -> None:
         assert response.status_code == 422
         problem = response.json()
         assert (problem["type"], [error["field"] for error in problem["errors"]]) == (VALIDATION, ["as_of_date"])
-        assert (await service.client.get("/v1/reage-runs", headers=SUPERVISOR)).json() == []
+        assert (await service.client.get("/v1/reage-runs", headers=SUPERVISOR)).json()["items"] == []
         collector = await service.client.post("/v1/reage-runs", json={}, headers=COLLECTOR)
         assert collector.status_code == 403
         today = await service.client.post("/v1/reage-runs", json={}, headers=SUPERVISOR)
@@ -248,7 +248,7 @@ async def test_a_chunk_that_loses_a_deadlock_is_run_again(database_url: str, mon
     and runs again, so nothing is lost and nothing written twice."""
     from sqlalchemy.exc import DBAPIError
 
-    from debtflow.classification import reage as reage_module
+    from debtflow.classification.reageing import service as reage_module
 
     class Deadlock(Exception):
         sqlstate = "40P01"

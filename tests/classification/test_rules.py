@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from debtflow.classification.rules import (
+from debtflow.classification.classifications.rules import (
     DebtFacts,
     Pause,
     PriorState,
@@ -19,7 +19,7 @@ from debtflow.classification.rules import (
     ifrs9_stage,
     priority,
 )
-from debtflow.classification.ruleset import RuleSet
+from debtflow.classification.rulesets.document import RuleSet
 
 RULES = RuleSet()
 DUE = date(2026, 3, 2)

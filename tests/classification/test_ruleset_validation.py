@@ -11,7 +11,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from debtflow.classification.ruleset import RuleSet
+from debtflow.classification.rulesets.document import RuleSet
 from support.classification import RISK, SUPERVISOR, VALIDATION
 from support.harness import Harness
 
@@ -139,4 +139,4 @@ async def test_yaml_that_would_build_python_objects_is_refused_and_runs_nothing(
 
 async def test_refused_rule_sets_are_not_stored(shared: Harness) -> None:
     response = await shared.client.get("/v1/rulesets", headers=SUPERVISOR)
-    assert (response.status_code, response.json()) == (200, [])
+    assert (response.status_code, response.json()) == (200, {"items": [], "next_cursor": None})

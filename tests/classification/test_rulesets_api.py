@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from debtflow.classification.models import ClassificationHistoryRow
-from debtflow.classification.ruleset import BUILTIN_VERSION
+from debtflow.classification.classifications.models import ClassificationHistoryRow
+from debtflow.classification.rulesets.document import BUILTIN_VERSION
 from support.classification import (
     CHECKER,
     COLLECTOR,
@@ -67,7 +67,7 @@ async def test_risk_and_supervisors_submit_drafts_in_json_or_yaml(database_url: 
         assert (by_supervisor["status"], by_supervisor["author"]) == ("draft", "supervisor-1")
         assert [bucket["label"] for bucket in by_supervisor["document"]["buckets"]] == ["C", "L"]
 
-        listed = (await service.client.get("/v1/rulesets", headers=COLLECTOR)).json()
+        listed = (await service.client.get("/v1/rulesets", headers=COLLECTOR)).json()["items"]
         assert [row["version"] for row in listed] == [by_risk["version"], by_supervisor["version"]]
         one = await service.client.get(f"/v1/rulesets/{by_risk['id']}", headers=COLLECTOR)
         assert (one.status_code, one.json()) == (200, by_risk)
@@ -82,7 +82,7 @@ async def test_a_version_is_never_reused(database_url: str) -> None:
                                                  headers=RISK)
             assert response.status_code == 409, response.text
             assert response.json()["type"] == "urn:debtflow:problem:conflict"
-        assert len((await service.client.get("/v1/rulesets", headers=RISK)).json()) == 1
+        assert len((await service.client.get("/v1/rulesets", headers=RISK)).json()["items"]) == 1
 
 
 async def test_who_may_submit_and_activate(database_url: str) -> None:
@@ -180,7 +180,7 @@ async def test_activating_another_rule_set_retires_the_active_one(database_url: 
         assert (await service.client.post(f"/v1/rulesets/{second['id']}:activate", headers=CHECKER)).status_code == 200
         await service.settled()
         statuses = {row["version"]: row["status"] for row in
-                    (await service.client.get("/v1/rulesets", headers=RISK)).json()}
+                    (await service.client.get("/v1/rulesets", headers=RISK)).json()["items"]}
         assert statuses == {first["version"]: "retired", second["version"]: "active"}
         retired = await service.client.post(f"/v1/rulesets/{first['id']}:activate", headers=CHECKER)
         assert retired.status_code == 409

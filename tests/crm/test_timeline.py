@@ -55,7 +55,7 @@ async def test_crm_timeline_is_newest_first(database_url: str) -> None:
     async with harness("crm", database_url) as service:
         delivered = await _borrower_history(service, "BR-T1")
         timeline = await service.get_json("/v1/borrowers/BR-T1/timeline", STAFF)
-        entries = timeline["entries"]
+        entries = timeline["items"]
         assert len(entries) == len(delivered)
         times = [datetime.fromisoformat(entry["occurred_at"]) for entry in entries]
         assert times == sorted(times, reverse=True)
@@ -87,18 +87,18 @@ async def test_crm_timeline_pages_walk_every_entry_once(database_url: str, limit
         for _ in range(len(delivered) + 2):
             params: dict[str, str | int] = {"limit": limit}
             if cursor:
-                params["before"] = cursor
+                params["after"] = cursor
             response = await service.client.get("/v1/borrowers/BR-T2/timeline", params=params, headers=STAFF)
             assert response.status_code == 200, response.text
             page = response.json()
-            assert len(page["entries"]) <= limit
-            seen.extend(entry["event_id"] for entry in page["entries"])
+            assert len(page["items"]) <= limit
+            seen.extend(entry["event_id"] for entry in page["items"])
             cursor = page["next_cursor"]
             if cursor is None:
                 break
         assert cursor is None, "the pages never ended"
         assert len(seen) == len(set(seen)), "an entry appeared on two pages"
-        assert seen == [entry["event_id"] for entry in everything["entries"]]
+        assert seen == [entry["event_id"] for entry in everything["items"]]
 
 
 async def test_crm_records_a_redelivered_event_once(database_url: str) -> None:
@@ -107,7 +107,7 @@ async def test_crm_records_a_redelivered_event_once(database_url: str) -> None:
         await service.deliver(envelope)
         await service.settled()
         timeline = await service.get_json("/v1/borrowers/BR-T3/timeline", STAFF)
-        assert [entry["event_id"] for entry in timeline["entries"]] == [envelope.id]
+        assert [entry["event_id"] for entry in timeline["items"]] == [envelope.id]
 
 
 def _cursor(text: str) -> str:
@@ -131,10 +131,10 @@ async def test_crm_refuses_a_cursor_it_did_not_issue(database_url: str, cursor: 
     async with harness("crm", database_url) as service:
         await service.publish(registered(borrower_id="BR-T4"))
         await service.settled()
-        response = await service.client.get("/v1/borrowers/BR-T4/timeline", params={"before": cursor}, headers=STAFF)
+        response = await service.client.get("/v1/borrowers/BR-T4/timeline", params={"after": cursor}, headers=STAFF)
         assert response.status_code == 422, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
-        assert "before" in {error["field"] for error in response.json()["errors"]}
+        assert "after" in {error["field"] for error in response.json()["errors"]}
 
 
 @pytest.mark.parametrize(

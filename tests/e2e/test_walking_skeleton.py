@@ -77,7 +77,7 @@ async def register(stack: Stack, default: dict[str, Any], *, correlation_id: str
 async def timeline(stack: Stack, borrower_id: str) -> list[dict[str, Any]]:
     reply = await stack.get("crm", f"/v1/borrowers/{borrower_id}/timeline?limit=200")
     assert reply.status_code == 200, reply.text
-    return reply.json()["entries"]  # type: ignore[no-any-return]
+    return reply.json()["items"]  # type: ignore[no-any-return]
 
 
 async def timeline_shows(stack: Stack, borrower_id: str, debt_id: str, *event_types: str) -> list[dict[str, Any]]:
@@ -87,8 +87,8 @@ async def timeline_shows(stack: Stack, borrower_id: str, debt_id: str, *event_ty
         body = await stack.found("crm", f"/v1/borrowers/{borrower_id}/timeline?limit=200")
         if body is None:
             return None
-        types = {entry["event_type"] for entry in body["entries"] if entry["debt_id"] == debt_id}
-        return body["entries"] if set(event_types) <= types else None
+        types = {entry["event_type"] for entry in body["items"] if entry["debt_id"] == debt_id}
+        return body["items"] if set(event_types) <= types else None
 
     return await eventually(probe, timeout=30, interval=0.1,
                             what=f"crm timeline of {borrower_id} to show {', '.join(event_types)} for {debt_id}")
@@ -99,10 +99,10 @@ async def timeline_in_pages(stack: Stack, borrower_id: str, *, size: int) -> lis
     entries: list[dict[str, Any]] = []
     cursor: str | None = None
     for _ in range(100):
-        query = f"?limit={size}" + (f"&before={cursor}" if cursor else "")
+        query = f"?limit={size}" + (f"&after={cursor}" if cursor else "")
         reply = await stack.get("crm", f"/v1/borrowers/{borrower_id}/timeline{query}")
         assert reply.status_code == 200, reply.text
-        entries += reply.json()["entries"]
+        entries += reply.json()["items"]
         cursor = reply.json()["next_cursor"]
         if cursor is None:
             return entries

@@ -59,10 +59,10 @@ async def test_a_default_reaches_every_service(platform: dict[str, RunningServic
     summary = await eventually(lambda: get("credit", "/v1/portfolio/summary"))
     assert summary["by_currency"][0]["exposure"] == "10280.55"
     timeline = await eventually(lambda: _complete(get("crm", "/v1/borrowers/B-L1/timeline")))
-    assert [entry["source_service"] for entry in timeline["entries"]][-1] == "intake"
+    assert [entry["source_service"] for entry in timeline["items"]][-1] == "intake"
 
 
 async def _complete(reply: Any) -> Any:
     """A timeline once all four events (registered, classified, strategy, legal case) are on it."""
     timeline = await reply
-    return timeline if timeline and len(timeline["entries"]) == 4 else None
+    return timeline if timeline and len(timeline["items"]) == 4 else None

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from debtflow.classification.models import BucketSpell, ClassificationHistoryRow
-from debtflow.classification.rules import dpd_bucket
-from debtflow.classification.ruleset import RuleSet
+from debtflow.classification.classifications.models import BucketSpell, ClassificationHistoryRow
+from debtflow.classification.classifications.rules import dpd_bucket
+from debtflow.classification.rulesets.document import RuleSet
 from debtflow.common.events import (
     BalanceSnapshot,
     BorrowerCircumstanceRecorded,

@@ -62,12 +62,23 @@ def decode_cursor(cursor: str, *types: type) -> tuple[Any, ...]:
         if not isinstance(values, list) or len(values) != len(types):
             raise ValueError("wrong shape")
         key = tuple(_READERS[kind](value) for kind, value in zip(types, values, strict=True))
-        if any(isinstance(value, datetime) and value.tzinfo is None for value in key):
-            raise ValueError("naive time")
+        if not all(map(_storable, key)):
+            raise ValueError("out of range")
         return key
     except (ValueError, TypeError, InvalidOperation, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("the cursor is not one this API returned", errors=[
             field_error("after", "cursor", "pass the next_cursor of the previous page unchanged", "query")]) from None
+
+
+def _storable(value: Any) -> bool:
+    """A value a database column of its kind can hold (a tampered cursor must not reach SQL and fail there)."""
+    if isinstance(value, datetime):
+        return value.tzinfo is not None
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return True
 
 
 def page_of(rows: Sequence[R], limit: int, sort_key: Callable[[R], tuple[Any, ...]]) -> tuple[list[R], str | None]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from debtflow.common.web import ServiceDefinition, create_app
-from debtflow.classification.api import router
+from debtflow.classification.classifications import api as classifications
 from debtflow.classification.consumers import build_handlers
-from debtflow.classification.jobs import daily_reage
 from debtflow.classification.models import Base
+from debtflow.classification.reageing import api as reageing
+from debtflow.classification.reageing.jobs import daily_reage
+from debtflow.classification.reporting import api as reporting
+from debtflow.classification.rulesets import api as rulesets
 from debtflow.classification.settings import ClassificationSettings
+from debtflow.common.web import ServiceDefinition, create_app
 
 
 def build_definition(settings: ClassificationSettings | None = None) -> ServiceDefinition:
@@ -19,7 +22,7 @@ def build_definition(settings: ClassificationSettings | None = None) -> ServiceD
         "overdue type and priority of every debt, under versioned rule sets; daily re-ageing; roll rates; SLA.",
         settings=settings,
         metadata=Base.metadata,
-        routers=[router],
+        routers=[classifications.router, rulesets.router, reageing.router, reporting.router],
         handlers=build_handlers(settings),
         background=[daily_reage],
     )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from debtflow.classification.facts import service as facts
+from debtflow.classification.settings import ClassificationSettings
 from debtflow.common.events import (
     BorrowerCircumstanceRecorded,
     ContactRestricted,
@@ -20,26 +24,24 @@ from debtflow.common.events import (
     ScoreUpdated,
 )
 from debtflow.common.messaging.consumer import Handlers
-from debtflow.classification.handlers import Handlers as ClassificationHandlers
-from debtflow.classification.settings import ClassificationSettings
 
 
 def build_handlers(settings: ClassificationSettings) -> Handlers:
-    on = ClassificationHandlers(settings.zone)
+    on_payment = partial(facts.on_payment, zone=settings.zone)
     return {
-        DebtRegistered: on.debt_registered,
-        DebtUpdated: on.debt_updated,
-        PaymentReceived: on.payment,
-        PaymentReversed: on.payment,
-        DisputeOpened: on.dispute_opened,
-        DisputeResolved: on.dispute_resolved,
-        HardshipGranted: on.hardship_granted,
-        HardshipEnded: on.hardship_ended,
-        ContactRestricted: on.contact_restricted,
-        BorrowerCircumstanceRecorded: on.circumstance,
-        DebtRestructured: on.restructured,
-        DebtEscalatedToLegal: on.legal_action,
-        LegalCaseOpened: on.legal_action,
-        LimitationUpdated: on.limitation,
-        ScoreUpdated: on.score,
+        DebtRegistered: facts.on_debt_registered,
+        DebtUpdated: facts.on_debt_updated,
+        PaymentReceived: on_payment,
+        PaymentReversed: on_payment,
+        DisputeOpened: facts.on_dispute_opened,
+        DisputeResolved: facts.on_dispute_resolved,
+        HardshipGranted: facts.on_hardship_granted,
+        HardshipEnded: facts.on_hardship_ended,
+        ContactRestricted: facts.on_contact_restricted,
+        BorrowerCircumstanceRecorded: facts.on_circumstance,
+        DebtRestructured: facts.on_restructured,
+        DebtEscalatedToLegal: facts.on_legal_action,
+        LegalCaseOpened: facts.on_legal_action,
+        LimitationUpdated: facts.on_limitation_updated,
+        ScoreUpdated: facts.on_score_updated,
     }

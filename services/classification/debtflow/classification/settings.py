@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from debtflow.common.clock import TimeZoneName
+from debtflow.common.clock import TimeZoneName, utcnow
 from debtflow.common.settings import ServiceSettings
 
 
@@ -26,3 +26,7 @@ class ClassificationSettings(ServiceSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.business_timezone)
+
+    def today(self) -> date:
+        """Today in the lender's business calendar (days past due count in its days)."""
+        return utcnow().astimezone(self.zone).date()

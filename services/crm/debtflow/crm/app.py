@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from debtflow.common.web import ServiceDefinition, create_app
-from debtflow.crm.timeline import api as timeline
 from debtflow.crm.consumers import build_handlers
 from debtflow.crm.models import Base
 from debtflow.crm.settings import CrmSettings
+from debtflow.crm.timeline import api as timeline
 
 
 def build_definition(settings: CrmSettings | None = None) -> ServiceDefinition:

@@ -6,12 +6,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Numeric
+from sqlalchemy import BigInteger, DateTime, Integer, Numeric
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from debtflow.common.clock import ensure_utc
 from debtflow.common.money import CENT
+
+
+#: The type of an auto-incrementing id column: BIGINT on PostgreSQL; INTEGER on SQLite, which only
+#: auto-increments an INTEGER PRIMARY KEY.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Money(TypeDecorator[Decimal]):

@@ -8,10 +8,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from debtflow.crm.models import Base
 from debtflow.common.db import UTCDateTime
-
-
+from debtflow.crm.models import Base
 
 
 class TimelineEntry(Base):

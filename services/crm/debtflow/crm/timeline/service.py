@@ -1,4 +1,4 @@
-"""CRM use cases: record every lifecycle event on the borrower's timeline; page through a timeline."""
+"""The timeline's use cases: record every lifecycle event on the borrower's timeline; page through it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import CloudEvent
+from debtflow.common.pagination import decode_cursor, page_of
 from debtflow.common.problems import NotFound
 from debtflow.crm.timeline.models import TimelineEntry
 from debtflow.crm.timeline.wording import describe
@@ -25,20 +26,17 @@ async def record_on_timeline(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
     )
 
 
-async def timeline_page(
-    session: AsyncSession, borrower_id: str, *, limit: int, before: tuple[datetime, int] | None
-) -> list[TimelineEntry]:
-    """Newest first. `before` is the (occurred_at, id) of the last entry of the previous page (keyset paging)."""
+async def timeline_page(session: AsyncSession, borrower_id: str, *, limit: int, after: str | None
+                        ) -> tuple[list[TimelineEntry], str | None]:
+    """Newest first (ties by entry id, newest first too), one keyset page; a borrower never seen is 404."""
     query = select(TimelineEntry).where(TimelineEntry.borrower_id == borrower_id)
-    if before is not None:
-        moment, entry_id = before
-        query = query.where(
-            or_(TimelineEntry.occurred_at < moment,
-                and_(TimelineEntry.occurred_at == moment, TimelineEntry.id < entry_id))
-        )
-    entries = list(
-        await session.scalars(query.order_by(TimelineEntry.occurred_at.desc(), TimelineEntry.id.desc()).limit(limit))
-    )
-    if not entries and before is None:
+    if after is not None:
+        moment, entry_id = decode_cursor(after, datetime, int)
+        query = query.where(or_(TimelineEntry.occurred_at < moment,
+                                and_(TimelineEntry.occurred_at == moment, TimelineEntry.id < entry_id)))
+    query = query.order_by(TimelineEntry.occurred_at.desc(), TimelineEntry.id.desc()).limit(limit + 1)
+    entries, next_cursor = page_of(list(await session.scalars(query)), limit,
+                                   lambda entry: (entry.occurred_at, entry.id))
+    if not entries and after is None:
         raise NotFound(f"no timeline for borrower {borrower_id}")
-    return entries
+    return entries, next_cursor

@@ -1,44 +1,33 @@
-"""Managing rule sets: drafts, dry runs that change nothing, and activation by a second person (maker-checker)."""
+"""Managing rule sets: drafts, dry runs that change nothing, and activation by a second person (maker-checker),
+applied to every open debt at once."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from debtflow.classification.classifications.models import DebtClassificationRow
+from debtflow.classification.classifications.rules import PriorState, classify
+from debtflow.classification.facts.models import DebtFactsRow
+from debtflow.classification.facts.repository import load_facts
+from debtflow.classification.reageing.service import reage
+from debtflow.classification.rulesets.active import ActiveRules, active_rules
+from debtflow.classification.rulesets.document import BUILTIN_VERSION, RuleSet
+from debtflow.classification.rulesets.models import RuleSetRow
 from debtflow.common.auth import Actor
 from debtflow.common.clock import utcnow
+from debtflow.common.db import UnitOfWork, UnitOfWorkFactory
+from debtflow.common.pagination import decode_cursor, page_of
 from debtflow.common.problems import Conflict, Forbidden, InvalidInput, NotFound, validation_errors
-from debtflow.classification.facts import borrower_nonperforming_shares, debt_facts, pauses_of
-from debtflow.classification.models import DebtClassificationRow, DebtFactsRow, RuleSetRow
-from debtflow.classification.rules import PriorState, classify
-from debtflow.classification.ruleset import BUILTIN_VERSION, RuleSet
 
-_parsed: dict[str, RuleSet] = {}  # version -> rules; a version's document never changes once stored
-
-
-@dataclass(frozen=True)
-class ActiveRules:
-    version: str
-    rules: RuleSet
-
-
-async def active_rules(session: AsyncSession) -> ActiveRules:
-    """The active rule set; the built-in one until another is activated."""
-    row = (await session.execute(
-        select(RuleSetRow.version, RuleSetRow.document).where(RuleSetRow.status == "active")
-    )).one_or_none()
-    if row is None:
-        return ActiveRules(BUILTIN_VERSION, RuleSet())
-    if row.version not in _parsed:
-        _parsed[row.version] = RuleSet.model_validate(row.document)
-    return ActiveRules(row.version, _parsed[row.version])
-
+__all__ = ["ActiveRules", "activate", "active_rules", "create_draft", "dry_run", "get_ruleset", "list_rulesets",
+           "parse_rules"]
 
 def parse_rules(document: Any) -> RuleSet:
     """Validate a rule set document; overlapping or gapped buckets and the like are named field by field."""
@@ -52,8 +41,10 @@ def parse_rules(document: Any) -> RuleSet:
                            errors=errors) from None
 
 
-async def create_draft(session: AsyncSession, *, version: str, document: dict[str, Any], description: str | None,
+async def create_draft(uow: UnitOfWork, *, version: str, document: dict[str, Any], description: str | None,
                        actor: Actor) -> RuleSetRow:
+    """A new version as a draft; it classifies nothing until a second person activates it."""
+    session = uow.session
     rules = parse_rules(document)
     if version == BUILTIN_VERSION or await session.scalar(select(RuleSetRow.id).where(RuleSetRow.version == version)):
         raise Conflict(f"rule set version {version} exists already; versions are never reused")
@@ -70,8 +61,14 @@ async def get_ruleset(session: AsyncSession, ruleset_id: uuid.UUID) -> RuleSetRo
     return row
 
 
-async def list_rulesets(session: AsyncSession) -> list[RuleSetRow]:
-    return list(await session.scalars(select(RuleSetRow).order_by(RuleSetRow.created_at)))
+async def list_rulesets(session: AsyncSession, *, limit: int, after: str | None
+                        ) -> tuple[list[RuleSetRow], str | None]:
+    """Every version, drafts and retired ones included, oldest first, one keyset page."""
+    query = select(RuleSetRow).order_by(RuleSetRow.created_at, RuleSetRow.id).limit(limit + 1)
+    if after is not None:
+        created_at, ruleset_id = decode_cursor(after, datetime, uuid.UUID)
+        query = query.where(tuple_(RuleSetRow.created_at, RuleSetRow.id) > tuple_(created_at, ruleset_id))
+    return page_of(list(await session.scalars(query)), limit, lambda row: (row.created_at, row.id))
 
 
 @dataclass
@@ -98,13 +95,10 @@ async def dry_run(session: AsyncSession, ruleset: RuleSetRow, *, as_of: date, ch
         rows = (await session.execute(query)).all()
         if not rows:
             return report
-        pauses = await pauses_of(session, [current.debt_id for current, _ in rows])
         # Contagion is judged on today's classes (a full answer would iterate with the new rules' classes).
-        shares = await borrower_nonperforming_shares(session, {facts.borrower_id for _, facts in rows}) \
-            if rules.contagion.enabled else {}
-        for current, facts in rows:
-            result = classify(debt_facts(facts, pauses.get(current.debt_id, ()), shares.get(facts.borrower_id)),
-                              max(as_of, current.as_of_date), rules,
+        known = await load_facts(session, [facts for _, facts in rows], contagion=rules.contagion.enabled)
+        for current, _ in rows:
+            result = classify(known[current.debt_id], max(as_of, current.as_of_date), rules,
                               PriorState(current.ifrs9_stage, current.stage_improving_since))
             report.examined += 1
             differences = {name: (getattr(current, name), getattr(result, name)) for name in report.changes
@@ -117,9 +111,24 @@ async def dry_run(session: AsyncSession, ruleset: RuleSetRow, *, as_of: date, ch
         after = rows[-1][0].debt_id
 
 
-async def activate(session: AsyncSession, ruleset: RuleSetRow, *, actor: Actor, today: date) -> int:
-    """Make the rule set the active one. The checker must not be the maker. Every open debt is due for
-    reclassification from today (the re-ageing run that follows applies it); returns how many."""
+@dataclass(frozen=True)
+class Activation:
+    ruleset: RuleSetRow
+    debts_due: int
+
+
+async def activate(uow_factory: UnitOfWorkFactory, ruleset_id: uuid.UUID, *, actor: Actor, today: date,
+                   chunk_size: int) -> Activation:
+    """Make a draft the active rule set (the checker must not be its maker) and apply it to every open debt
+    now, rather than at the next daily run: each is due for reclassification from today."""
+    async with uow_factory() as uow:
+        ruleset = await get_ruleset(uow.session, ruleset_id)
+        due = await _make_active(uow, ruleset, actor=actor, today=today)
+    await reage(uow_factory, as_of=today, chunk_size=chunk_size, cause="ruleset_activation")
+    return Activation(ruleset, due)
+
+
+async def _make_active(uow: UnitOfWork, ruleset: RuleSetRow, *, actor: Actor, today: date) -> int:
     if ruleset.status == "active":
         raise Conflict(f"rule set {ruleset.version} is already active")
     if ruleset.status != "draft":
@@ -127,6 +136,7 @@ async def activate(session: AsyncSession, ruleset: RuleSetRow, *, actor: Actor, 
     if actor.subject == ruleset.author:
         raise Forbidden("maker-checker: a rule set must be activated by a supervisor other than its author",
                         slug="maker-checker")
+    session = uow.session
     await session.execute(update(RuleSetRow).where(RuleSetRow.status == "active").values(status="retired"))
     ruleset.status, ruleset.activated_by, ruleset.activated_at = "active", actor.subject, utcnow()
     result = await session.execute(update(DebtClassificationRow).where(DebtClassificationRow.status == "open")

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from debtflow.classification.reageing.repository import last_reage_day
+from debtflow.classification.reageing.service import reage
+from debtflow.classification.reporting.service import sla_report
 from debtflow.common.clock import utcnow
 from debtflow.common.logging import get_logger
 from debtflow.common.problems import Conflict
-from debtflow.classification.engine import last_reage_day
-from debtflow.classification.reage import reage
-from debtflow.classification.reporting import sla
 
 log = get_logger(__name__)
 CHECK_EVERY_SECONDS = 300.0
@@ -25,10 +25,7 @@ async def daily_reage(runtime: Any, stopping: asyncio.Event) -> None:
         try:
             await _run_if_due(runtime)
             async with runtime.sessions() as session:
-                report = await sla(session, target_days=settings.sla_target_days, now=utcnow(), limit=0)
-            runtime.metrics.gauge("debtflow_classification_sla_breaches",
-                                  "Debts classified later than the target after default, or still waiting past it."
-                                  ).set(report.breached + report.waiting_past_target)
+                await sla_report(session, runtime.metrics, target_days=settings.sla_target_days, limit=0)
         except Conflict:
             pass  # another replica holds the run
         except (DBAPIError, OSError) as error:
@@ -43,7 +40,7 @@ async def _run_if_due(runtime: Any) -> None:
     settings = runtime.settings
     if not settings.reage_automatically:
         return
-    local = utcnow().astimezone(settings.zone)
+    local = utcnow().astimezone(settings.zone)  # the business day and time of day where the lender is
     if local.time() < settings.reage_at:
         return
     async with runtime.sessions() as session:

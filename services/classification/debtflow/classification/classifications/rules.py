@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from debtflow.classification.ruleset import FIVE_TIER_ORDER, RuleSet
+from debtflow.classification.rulesets.document import FIVE_TIER_ORDER, RuleSet
 
 CENT = Decimal("0.01")
 OPEN = "open"

@@ -1,9 +1,7 @@
-"""Reading classifications: any debt on any day, the portfolio by every dimension, roll rates, and the SLA."""
+"""Reports over classifications: the portfolio by every dimension, month-to-month roll rates, and the SLA."""
 
 from __future__ import annotations
 
-import calendar
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,53 +12,13 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from debtflow.classification.classifications.models import BucketSpell, DebtClassificationRow
+from debtflow.classification.facts.models import DebtFactsRow
+from debtflow.classification.reporting.rollrates import month_ends
+from debtflow.classification.reporting.rollrates import roll_rates as rates_of
+from debtflow.common.clock import utcnow
 from debtflow.common.db import money_sum
-from debtflow.common.problems import NotFound
-from debtflow.classification.facts import borrower_nonperforming_shares, debt_facts, pauses_of
-from debtflow.classification.models import BucketSpell, ClassificationHistoryRow, DebtClassificationRow, DebtFactsRow
-from debtflow.classification.rules import PriorState, classify, days_past_due
-from debtflow.classification.rulesets import active_rules
-
-
-async def classification_on(session: AsyncSession, debt_id: uuid.UUID, day: date) -> dict[str, Any]:
-    """A debt's classification on `day`: from the history for past days, computed (not stored) for later ones."""
-    current = await session.get(DebtClassificationRow, debt_id)
-    facts = await session.get(DebtFactsRow, debt_id)
-    if current is None or facts is None:
-        raise NotFound(f"debt {debt_id} has not been classified (yet)")
-    active = await active_rules(session)
-    pauses = (await pauses_of(session, [debt_id])).get(debt_id, ())
-    if day >= current.as_of_date:
-        share = (await borrower_nonperforming_shares(session, {facts.borrower_id})).get(facts.borrower_id) \
-            if active.rules.contagion.enabled else None
-        result = classify(debt_facts(facts, pauses, share), day, active.rules,
-                          PriorState(current.ifrs9_stage, current.stage_improving_since))
-        return {**_row_fields(current), **{name: getattr(result, name) for name in _DIMENSIONS},
-                "days_past_due": result.days_past_due, "priority_score": result.priority_score,
-                "reason_codes": list(result.reason_codes), "as_of_date": day}
-    past = await session.scalar(
-        select(ClassificationHistoryRow)
-        .where(ClassificationHistoryRow.debt_id == debt_id, ClassificationHistoryRow.as_of_date <= day)
-        .order_by(ClassificationHistoryRow.as_of_date.desc(), ClassificationHistoryRow.id.desc()).limit(1)
-    )
-    if past is None:
-        raise NotFound(f"debt {debt_id} was not classified yet on {day}")
-    days = days_past_due(past.first_unpaid_due_date, day, grace_days=active.rules.grace_days, pauses=pauses) \
-        if past.status == "open" else 0
-    return {**_row_fields(current), **{name: getattr(past, name) for name in _DIMENSIONS},
-            "days_past_due": days, "priority_score": past.priority_score, "reason_codes": past.reason_codes,
-            "exposure": past.exposure, "status": past.status, "ruleset_version": past.ruleset_version,
-            "as_of_date": day}
-
-
-_DIMENSIONS = ("dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag", "overdue_type", "priority_tier")
-
-
-def _row_fields(row: DebtClassificationRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in (
-        "debt_id", "borrower_id", "currency", "exposure", "status", "ruleset_version", "registered_at",
-        "first_classified_at", "classified_at", "next_change_on")}
-
+from debtflow.common.metrics import ServiceMetrics
 
 # -- portfolio -----------------------------------------------------------------------------------------
 
@@ -90,23 +48,15 @@ async def portfolio(session: AsyncSession) -> dict[str, dict[str, Any]]:
 # -- roll rates ----------------------------------------------------------------------------------------
 
 
-def month_ends(through: date, months: int) -> list[date]:
-    """The last `months` + 1 month ends strictly before `through`'s month, oldest first."""
-    ends = []
-    year, month = through.year, through.month
-    for _ in range(months + 1):
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-        ends.append(date(year, month, calendar.monthrange(year, month)[1]))
-    return sorted(ends)
-
-
 @dataclass(frozen=True)
 class RollMatrix:
     from_day: date
     to_day: date
     counts: dict[str, dict[str, int]]  # from bucket -> to bucket -> debts
+
+    @property
+    def rates(self) -> dict[str, dict[str, Decimal]]:
+        return rates_of(self.counts)
 
 
 async def roll_rates(session: AsyncSession, *, through: date, months: int) -> list[RollMatrix]:
@@ -178,3 +128,17 @@ async def _lag_quantile(session: AsyncSession, count: int, share: float) -> floa
     seconds = await session.scalar(select(lag).where(lag.is_not(None)).order_by(lag)
                                    .offset(min(count - 1, int(share * count))).limit(1))
     return round((seconds or 0) / 3600, 3)
+
+
+async def sla_report(session: AsyncSession, metrics: ServiceMetrics, *, target_days: int,
+                     limit: int = 100) -> SlaReport:
+    """The SLA report, its breach count also set on /metrics (the report endpoint and the daily job both keep
+    the gauge current; the job asks for no breach list, `limit` 0)."""
+    report = await sla(session, target_days=target_days, now=utcnow(), limit=limit)
+    sla_breaches_gauge(metrics).set(report.breached + report.waiting_past_target)
+    return report
+
+
+def sla_breaches_gauge(metrics: ServiceMetrics) -> Any:
+    return metrics.gauge("debtflow_classification_sla_breaches",
+                         "Debts classified later than the target after default, or still waiting past it.")

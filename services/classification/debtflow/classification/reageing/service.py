@@ -2,7 +2,7 @@
 
 Only debts whose `next_change_on` has come are touched: one indexed selection finds them. Debts whose day
 has not come keep a classification that is still right (their day count is recomputed on every read).
-Each chunk is read as plain rows, walked through its change days by the pure rules (`engine.walk`), and
+Each chunk is read as plain rows, walked through its change days by the pure rules (`classifications.walk`), and
 written back set-based: one UPDATE for the chunk's classifications, one for the bucket spells it closes,
 and bulk INSERTs for history, new spells and outbox rows; no ORM object per debt. Running twice for one
 date finds nothing the second time; running late dates each bucket move on the day it happened.
@@ -21,25 +21,26 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from debtflow.classification.classifications.models import (
+    BucketSpell,
+    ClassificationHistoryRow,
+    DebtClassificationRow,
+)
+from debtflow.classification.classifications.repository import Cause
+from debtflow.classification.classifications.service import announce, spread_to_borrower
+from debtflow.classification.classifications.walk import SNAPSHOT_FIELDS, Standing, Step, walk
+from debtflow.classification.facts.models import DebtFactsRow
+from debtflow.classification.facts.repository import load_facts
+from debtflow.classification.facts.rules import NONPERFORMING
+from debtflow.classification.reageing.models import ReageRun
+from debtflow.classification.reageing.rules import latest_day_to_age_to
+from debtflow.classification.rulesets.active import ActiveRules, active_rules
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork, UnitOfWorkFactory
 from debtflow.common.db.bulk import update_rows
 from debtflow.common.logging import get_logger
-from debtflow.common.problems import Conflict
-from debtflow.classification.engine import (
-    SNAPSHOT_FIELDS,
-    Cause,
-    Standing,
-    Step,
-    announce,
-    spread_to_borrower,
-    walk,
-)
-from debtflow.classification.facts import NONPERFORMING, borrower_nonperforming_shares, pauses_of
-from debtflow.classification.models import BucketSpell, ClassificationHistoryRow, DebtClassificationRow, DebtFactsRow
-from debtflow.classification.models import ReageRun
-from debtflow.classification.rules import DebtFacts
-from debtflow.classification.rulesets import ActiveRules, active_rules
+from debtflow.common.pagination import decode_cursor, page_of
+from debtflow.common.problems import Conflict, InvalidInput, field_error
 
 log = get_logger(__name__)
 _LOCK_KEY = "debtflow-classification-reage"
@@ -61,6 +62,17 @@ class ReageReport:
     changed: int
     started_at: datetime
     finished_at: datetime
+
+
+async def reage_on_request(uow_factory: UnitOfWorkFactory, *, as_of: date | None, today: date,
+                           chunk_size: int) -> ReageReport:
+    """A run someone asked for (API or command line): to `as_of`, today by default, never into the future."""
+    day = as_of or today
+    latest = latest_day_to_age_to(today)
+    if day > latest:
+        raise InvalidInput("debts cannot be aged into the future", errors=[
+            field_error("as_of_date", "not_future", f"must be on or before {latest}")])
+    return await reage(uow_factory, as_of=day, chunk_size=chunk_size)
 
 
 async def reage(uow_factory: UnitOfWorkFactory, *, as_of: date, chunk_size: int = 5000,
@@ -124,23 +136,14 @@ async def _reage_chunk(uow: UnitOfWork, as_of: date, after: tuple[date, uuid.UUI
     rows = await _due(session, as_of, after, limit)
     if not rows:
         return None
-    debt_ids = [row.debt_id for row in rows]
-    pauses = await pauses_of(session, debt_ids)
     contagion = active.rules.contagion.enabled
-    shares = await borrower_nonperforming_shares(session, {row.borrower_id for row in rows}) if contagion else {}
+    known = await load_facts(session, rows, contagion=contagion)
     writes = _Writes(now=utcnow(), active=active, cause=cause)
     moved_borrowers: set[str] = set()
     for row in rows:
-        facts = DebtFacts(
-            exposure=row.exposure, first_unpaid_due_date=row.first_unpaid_due_date, status=row.status,
-            past_due_amount=row.past_due_amount, flags=frozenset(row.flags or ()),
-            restructured_on=row.restructured_on, pauses=pauses.get(row.debt_id, ()),
-            collection_score=row.collection_score, limitation_expires_on=row.limitation_expires_on,
-            borrower_nonperforming_share=shares.get(row.borrower_id),
-        )
         standing = Standing(row.as_of_date, row.next_change_on, row.ifrs9_stage, row.stage_improving_since,
                             {name: getattr(row, name) for name in SNAPSHOT_FIELDS})
-        steps = walk(facts, row.status, standing, max(as_of, row.as_of_date), active.rules)
+        steps = walk(known[row.debt_id], row.status, standing, max(as_of, row.as_of_date), active.rules)
         if writes.add(uow, row, standing, steps) and contagion and \
                 (row.five_tier_class in NONPERFORMING) != (steps[-1].result.five_tier_class in NONPERFORMING):
             moved_borrowers.add(row.borrower_id)
@@ -284,5 +287,10 @@ class _database_lock:  # noqa: N801 - used as `async with`
                 await self.connection.close()
 
 
-async def runs(session: AsyncSession, limit: int = 30) -> list[ReageRun]:
-    return list(await session.scalars(select(ReageRun).order_by(ReageRun.id.desc()).limit(limit)))
+async def runs(session: AsyncSession, *, limit: int, after: str | None) -> tuple[list[ReageRun], str | None]:
+    """The runs, latest first, one keyset page."""
+    query = select(ReageRun).order_by(ReageRun.id.desc()).limit(limit + 1)
+    if after is not None:
+        (last_id,) = decode_cursor(after, int)
+        query = query.where(ReageRun.id < last_id)
+    return page_of(list(await session.scalars(query)), limit, lambda run: (run.id,))

@@ -1,0 +1,37 @@
+"""Classifications over HTTP: a debt's classification on any day, and open debts ranked by priority."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import Query
+
+from debtflow.classification.classifications import service
+from debtflow.classification.classifications.schemas import ClassificationOut, RankedDebt
+from debtflow.common.auth import Staff
+from debtflow.common.pagination import DEFAULT_LIMIT, After, Limit, Page
+from debtflow.common.web import ReadSession, Runtime, service_router
+
+router = service_router(prefix="/v1", tags=["classifications"])
+
+
+@router.get("/classifications/{debt_id}", summary="A debt's classification today, or on any past day")
+async def get_classification(
+    debt_id: uuid.UUID, session: ReadSession, runtime: Runtime, _: Staff,
+    as_of: Annotated[date | None, Query(description="The day to answer for (default: today).")] = None,
+) -> ClassificationOut:
+    day = as_of or runtime.settings.today()
+    return ClassificationOut(**await service.classification_on(session, debt_id, day))
+
+
+@router.get("/priorities", summary="Open debts ranked by priority (expected recoverable value x urgency)")
+async def priorities(
+    session: ReadSession, _: Staff,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    tier: Annotated[str | None, Query(pattern=r"^P[1-4]$")] = None,
+    limit: Limit = DEFAULT_LIMIT, after: After = None,
+) -> Page[RankedDebt]:
+    ranked, next_cursor = await service.ranked_debts(session, currency=currency, tier=tier, limit=limit, after=after)
+    return Page(items=[RankedDebt(**debt) for debt in ranked], next_cursor=next_cursor)

@@ -1,0 +1,196 @@
+"""Classifying debts: reclassify one when its facts change, move it through its change days, spread contagion
+to the borrower's other debts, announce what changed; and the reads: a debt on any day, debts by priority."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from debtflow.classification.classifications.models import ClassificationHistoryRow, DebtClassificationRow
+from debtflow.classification.classifications.repository import Cause, store
+from debtflow.classification.classifications.rules import Classification, PriorState, classify, days_past_due
+from debtflow.classification.classifications.walk import Standing, snapshot_of, walk
+from debtflow.classification.facts.models import DebtFactsRow
+from debtflow.classification.facts.repository import load_one, pauses_of
+from debtflow.classification.facts.rules import NONPERFORMING
+from debtflow.classification.reageing.repository import last_reage_day
+from debtflow.classification.rulesets.active import ActiveRules, active_rules
+from debtflow.common.clock import utcnow
+from debtflow.common.db import UnitOfWork
+from debtflow.common.events import DebtClassified
+from debtflow.common.pagination import decode_cursor, page_of
+from debtflow.common.problems import NotFound
+
+__all__ = ["Cause", "advance", "announce", "apply", "classification_on", "ranked_debts", "reclassify",
+           "spread_to_borrower"]
+
+_T = TypeVar("_T")
+
+
+async def reclassify(uow: UnitOfWork, debt_id: uuid.UUID, *, cause: Cause, facts: DebtFactsRow | None = None) -> bool:
+    """Classify one debt from its current facts, as of the latest day anything is known for. True if news.
+
+    A handler that holds the facts row already (maybe not yet inserted) passes it, saving a read."""
+    session = uow.session
+    facts = facts or await session.get(DebtFactsRow, debt_id)
+    if facts is None or facts.intake_version == 0:
+        return False  # nothing from intake yet (say a score before the registration): wait for the facts
+    active = await _once_per_transaction(session, active_rules)
+    current = await session.get(DebtClassificationRow, debt_id, with_for_update=True)
+    as_of = max(facts.facts_as_of, current.as_of_date if current else facts.facts_as_of)
+    was_nonperforming = current is not None and current.five_tier_class in NONPERFORMING
+    current, changed = await apply(uow, facts, current, as_of=as_of, active=active, cause=cause, now=utcnow())
+    # Facts dated before the last re-ageing run: catch up with it now, as that run would have done.
+    reaged_to = await _once_per_transaction(session, last_reage_day)
+    if current.next_change_on is not None and current.next_change_on <= reaged_to:
+        changed |= await advance(uow, facts, current, to_day=reaged_to, active=active, cause=Cause("reage"),
+                                 now=utcnow())
+    if active.rules.contagion.enabled and was_nonperforming != (current.five_tier_class in NONPERFORMING):
+        await spread_to_borrower(uow, facts.borrower_id, exclude=debt_id, day=current.as_of_date, active=active)
+    return changed
+
+
+async def _once_per_transaction(session: AsyncSession, read: Callable[[AsyncSession], Awaitable[_T]]) -> _T:
+    """`read(session)`, asked once per unit of work: a consumer's batch classifies up to a poll's events in
+    one transaction, and the active rule set and the last re-ageing day are the same for all of them."""
+    cache = session.info.setdefault("classification_reads", {})
+    if read not in cache:
+        cache[read] = await read(session)
+    return cache[read]  # type: ignore[no-any-return]
+
+
+async def apply(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow | None, *, as_of: date,
+                active: ActiveRules, cause: Cause, now: datetime) -> tuple[DebtClassificationRow, bool]:
+    """Classify on one day and store it; announce it if a dimension changed. Returns the row and whether."""
+    previous = snapshot_of(current)
+    debt_facts = await load_one(uow.session, facts, contagion=active.rules.contagion.enabled)
+    prior = PriorState(current.ifrs9_stage, current.stage_improving_since) if current else None
+    result = classify(debt_facts, as_of, active.rules, prior)
+    current = await store(uow.session, facts, current, result, as_of=as_of, ruleset_version=active.version,
+                          cause=cause, now=now)
+    news = previous != snapshot_of(current)
+    if news:
+        announce(uow, facts, result, as_of=as_of, previous=previous, active=active, now=now)
+    return current, news
+
+
+async def advance(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow, *, to_day: date,
+                  active: ActiveRules, cause: Cause, now: datetime) -> bool:
+    """Move one debt through every change day up to `to_day`, each stored on its day; one event says where
+    it ended up. (The daily run does the same for many debts at once: see reageing.)"""
+    previous = snapshot_of(current)
+    debt_facts = await load_one(uow.session, facts, contagion=active.rules.contagion.enabled)
+    steps = walk(debt_facts, facts.status, Standing.of(current), to_day, active.rules)
+    for step in steps:
+        await store(uow.session, facts, current, step.result, as_of=step.day, ruleset_version=active.version,
+                    cause=cause, now=now)
+    news = previous != snapshot_of(current)
+    if news:
+        announce(uow, facts, steps[-1].result, as_of=steps[-1].day, previous=previous, active=active, now=now)
+    return news
+
+
+def announce(uow: UnitOfWork, facts: Any, current: Classification, *, as_of: date,
+             previous: dict[str, object], active: ActiveRules, now: datetime) -> None:
+    """debt.classified: the dimensions on `as_of`, and what they were before this change. `facts` is the
+    facts row, or any row with its debt_id, borrower_id, exposure, currency and status (the daily run's)."""
+    uow.emit(DebtClassified(
+        debt_id=facts.debt_id, borrower_id=facts.borrower_id, as_of_date=as_of,
+        days_past_due=current.days_past_due, dpd_bucket=current.dpd_bucket,
+        five_tier_class=current.five_tier_class,  # type: ignore[arg-type]
+        previous_dpd_bucket=previous.get("dpd_bucket"),  # type: ignore[arg-type]
+        previous_five_tier_class=previous.get("five_tier_class"),  # type: ignore[arg-type]
+        exposure=facts.exposure, currency=facts.currency, ruleset_version=active.version,
+        reason_codes=tuple(current.reason_codes), classified_at=now,
+        ifrs9_stage=current.ifrs9_stage,  # type: ignore[arg-type]
+        previous_ifrs9_stage=previous.get("ifrs9_stage"),  # type: ignore[arg-type]
+        default_flag=current.default_flag, previous_default_flag=previous.get("default_flag"),  # type: ignore[arg-type]
+        overdue_type=current.overdue_type,  # type: ignore[arg-type]
+        previous_overdue_type=previous.get("overdue_type"),  # type: ignore[arg-type]
+        priority_score=current.priority_score, priority_tier=current.priority_tier,  # type: ignore[arg-type]
+        previous_priority_tier=previous.get("priority_tier"), status=facts.status,  # type: ignore[arg-type]
+    ))
+
+
+async def spread_to_borrower(uow: UnitOfWork, borrower_id: str, *, exclude: uuid.UUID | None, day: date,
+                             active: ActiveRules) -> int:
+    """Contagion: one debt turning non-performing (or cured) may move the borrower's other debts with it."""
+    session = uow.session
+    others = (await session.execute(
+        select(DebtFactsRow, DebtClassificationRow).join(DebtClassificationRow)
+        .where(DebtFactsRow.borrower_id == borrower_id, DebtFactsRow.debt_id != exclude,
+               DebtFactsRow.status == "open")
+    )).all()
+    moved = 0
+    for facts, current in others:
+        _, news = await apply(uow, facts, current, as_of=max(day, current.as_of_date), active=active,
+                              cause=Cause("borrower_contagion", str(exclude) if exclude else None), now=utcnow())
+        moved += news
+    return moved
+
+
+# -- reading ----------------------------------------------------------------------------------------------
+
+_DIMENSIONS = ("dpd_bucket", "five_tier_class", "ifrs9_stage", "default_flag", "overdue_type", "priority_tier")
+_ROW_FIELDS = ("debt_id", "borrower_id", "currency", "exposure", "status", "ruleset_version", "registered_at",
+               "first_classified_at", "classified_at", "next_change_on")
+
+
+async def classification_on(session: AsyncSession, debt_id: uuid.UUID, day: date) -> dict[str, Any]:
+    """A debt's classification on `day`: from the history for past days, computed (not stored) for later ones."""
+    current = await session.get(DebtClassificationRow, debt_id)
+    facts = await session.get(DebtFactsRow, debt_id)
+    if current is None or facts is None:
+        raise NotFound(f"debt {debt_id} has not been classified (yet)")
+    active = await active_rules(session)
+    row_fields = {name: getattr(current, name) for name in _ROW_FIELDS}
+    if day >= current.as_of_date:
+        debt_facts = await load_one(session, facts, contagion=active.rules.contagion.enabled)
+        result = classify(debt_facts, day, active.rules, PriorState(current.ifrs9_stage, current.stage_improving_since))
+        return {**row_fields, **{name: getattr(result, name) for name in _DIMENSIONS},
+                "days_past_due": result.days_past_due, "priority_score": result.priority_score,
+                "reason_codes": list(result.reason_codes), "as_of_date": day}
+    past = await session.scalar(
+        select(ClassificationHistoryRow)
+        .where(ClassificationHistoryRow.debt_id == debt_id, ClassificationHistoryRow.as_of_date <= day)
+        .order_by(ClassificationHistoryRow.as_of_date.desc(), ClassificationHistoryRow.id.desc()).limit(1)
+    )
+    if past is None:
+        raise NotFound(f"debt {debt_id} was not classified yet on {day}")
+    pauses = (await pauses_of(session, [debt_id])).get(debt_id, ())
+    days = days_past_due(past.first_unpaid_due_date, day, grace_days=active.rules.grace_days, pauses=pauses) \
+        if past.status == "open" else 0
+    return {**row_fields, **{name: getattr(past, name) for name in _DIMENSIONS},
+            "days_past_due": days, "priority_score": past.priority_score, "reason_codes": past.reason_codes,
+            "exposure": past.exposure, "status": past.status, "ruleset_version": past.ruleset_version,
+            "as_of_date": day}
+
+
+async def ranked_debts(session: AsyncSession, *, currency: str | None, tier: str | None, limit: int,
+                       after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Open debts by priority score, highest first (ties by debt id), one keyset page; each with its rank in
+    the whole ranking, so page two starts at rank limit + 1."""
+    row = DebtClassificationRow
+    scope = [row.status == "open"]
+    scope += [row.currency == currency] if currency else []
+    scope += [row.priority_tier == tier] if tier else []
+    query = select(row).where(*scope).order_by(row.priority_score.desc(), row.debt_id).limit(limit + 1)
+    ahead = 0
+    if after is not None:
+        score, last_id = decode_cursor(after, Decimal, uuid.UUID)
+        beyond = or_(row.priority_score < score, and_(row.priority_score == score, row.debt_id > last_id))
+        query = query.where(beyond)
+        ahead = int(await session.scalar(select(func.count()).select_from(row).where(*scope, ~beyond)) or 0)
+    debts, next_cursor = page_of(list(await session.scalars(query)), limit,
+                                 lambda debt: (debt.priority_score, debt.debt_id))
+    ranked = [{"rank": ahead + index, "debt_id": debt.debt_id, "borrower_id": debt.borrower_id,
+               "currency": debt.currency, "priority_score": debt.priority_score, "priority_tier": debt.priority_tier,
+               "dpd_bucket": debt.dpd_bucket, "five_tier_class": debt.five_tier_class, "exposure": debt.exposure}
+              for index, debt in enumerate(debts, start=1)]
+    return ranked, next_cursor

@@ -1,0 +1,1 @@
+"""Reports over classifications: the portfolio by every dimension, month-end roll rates, the one-month SLA."""
