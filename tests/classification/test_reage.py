@@ -227,7 +227,7 @@ async def test_the_cli_reages_a_service_database(tmp_path: Path, monkeypatch: py
 
         assert await asyncio.to_thread(main, ["reage", "--as-of", day]) == 0
         assert f"re-aged to {day}: 0 due, 0 changed" in capsys.readouterr().out
-        runs = (await service.client.get("/v1/reage-runs", headers=SUPERVISOR)).json()
+        runs = (await service.client.get("/v1/reage-runs", headers=SUPERVISOR)).json()["items"]
         assert [(run["as_of_date"], run["examined"]) for run in runs] == [(day, 0), (day, 1)]
 
 
