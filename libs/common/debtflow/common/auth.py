@@ -122,7 +122,8 @@ def _actor(claims: dict[str, Any]) -> Actor:
     if not subject.strip():
         raise Unauthenticated("the token names no subject", invalid_token=True)
     if not _strings(roles) or not _strings(permissions):
-        raise Unauthenticated("the token's roles and permissions must be lists of strings", invalid_token=True)
+        raise Unauthenticated("the token's roles and permissions must be lists of strings",
+                              invalid_token=True)
     if not set(roles) <= set(Role):
         known = ", ".join(Role)
         # The unknown names are not echoed: they are the caller's text, not ours.
