@@ -33,7 +33,8 @@ class _AssetReferences(HTMLParser):
             self.assets.append(("script", str(attributes["src"])))
         elif tag == "link" and attributes.get("href"):
             relation = str(attributes.get("rel", ""))
-            self.assets.append(("stylesheet" if "stylesheet" in relation else "icon", str(attributes["href"])))
+            kind = "stylesheet" if "stylesheet" in relation else "icon"
+            self.assets.append((kind, str(attributes["href"])))
         elif tag == "img" and attributes.get("src"):
             self.assets.append(("icon", str(attributes["src"])))
 
@@ -69,7 +70,8 @@ async def _assert_offline_page(client: httpx.AsyncClient, path: str, *, needs: s
         assert not parts.scheme and not parts.netloc and url.startswith("/"), f"{path}: {url} is not local"
         asset = await client.get(url)
         assert asset.status_code == 200, f"{path}: {url} answered {asset.status_code}"
-        assert asset.headers["content-type"].startswith(CONTENT_TYPES[kind]), (url, asset.headers["content-type"])
+        content_type = asset.headers["content-type"]
+        assert content_type.startswith(CONTENT_TYPES[kind]), (url, content_type)
         assert asset.content, f"{url} is empty"
 
 
