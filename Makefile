@@ -4,7 +4,8 @@ UV_VERSION := 0.13.9
 # Use uv from PATH if there is one; otherwise bootstrap a pinned uv into .tools/ with the system Python.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 # Trust the operating system's certificate store too (machines behind a TLS-inspecting proxy add theirs there).
-export UV_NATIVE_TLS ?= 1
+# UV_SYSTEM_CERTS, not UV_NATIVE_TLS: uv 0.13 deprecated the old name and warns about it on every command.
+export UV_SYSTEM_CERTS ?= 1
 
 .PHONY: install run demo test docs docs-check bench clean
 

@@ -8,7 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from debtflow.classification.classifications.rules import Classification, DebtFacts, Pause, PriorState, classify
+from debtflow.classification.classifications.rules import (
+    Classification,
+    DebtFacts,
+    Pause,
+    PriorState,
+    classify,
+)
 from debtflow.classification.rulesets.document import RuleSet
 
 RULES = RuleSet()

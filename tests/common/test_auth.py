@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from debtflow.common.settings import DEVELOPMENT_AUTH_SECRET
 from debtflow.intake.app import build_definition
 from debtflow.intake.settings import IntakeSettings
 from support import RunningService, fresh_database, running_service, token
+from support.problems import assert_problem
 
 SECRET = "unit-test-signing-key-" + "0123456789abcdef" * 3  # long enough for HS512 too
 PROBLEM = "application/problem+json"
@@ -65,52 +67,89 @@ def _claims(**overrides: Any) -> dict[str, Any]:
     return {key: value for key, value in claims.items() if value is not None}
 
 
-@pytest.mark.parametrize(
-    ("forged", "reason"),
-    [
-        (lambda: tokens().issue(subject="alice", roles=["supervisor"], ttl=timedelta(minutes=-5)), "expired"),
-        (
-            lambda: tokens(secret="another-signing-key-0123456789abcdefgh").issue(
-                subject="alice", roles=["admin"]
-            ),
-            "not valid",
-        ),
-        (lambda: tokens(audience="someone-else").issue(subject="alice", roles=["admin"]), "not valid"),
-        (lambda: tokens(issuer="evil-issuer").issue(subject="alice", roles=["admin"]), "not valid"),
-        (lambda: "garbage", "not valid"),
-        (lambda: "", "not valid"),
-        (lambda: "a.b.c", "not valid"),
-        (lambda: jwt.encode(_claims(), key=None, algorithm="none"), "not valid"),  # unsigned
-        (lambda: jwt.encode(_claims(), SECRET, algorithm="HS512"), "not valid"),  # algorithm not allowed
-        (lambda: jwt.encode(_claims(exp=None), SECRET, algorithm="HS256"), "not valid"),  # never expires
-        (lambda: jwt.encode(_claims(sub=None), SECRET, algorithm="HS256"), "not valid"),  # nobody
-        (
-            lambda: jwt.encode(_claims(nbf=utcnow() + timedelta(hours=1)), SECRET, algorithm="HS256"),
-            "not valid",
-        ),
-        (lambda: jwt.encode(_claims(roles="admin"), SECRET, algorithm="HS256"), "must be lists"),
-    ],
-    ids=[
-        "expired",
-        "wrong-secret",
-        "wrong-audience",
-        "wrong-issuer",
-        "garbage",
-        "empty",
-        "three-dots",
-        "alg-none",
-        "hs512",
-        "no-exp",
-        "no-sub",
-        "not-yet-valid",
-        "roles-not-a-list",
-    ],
-)
-def test_bad_tokens_are_unauthenticated(forged: Any, reason: str) -> None:
-    with pytest.raises(Unauthenticated, match=reason) as caught:
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _tampered() -> str:
+    header, claims, signature = tokens().issue(subject="alice", roles=["collector"]).split(".")
+    decoded = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    decoded["roles"] = ["admin"]
+    return f"{header}.{_b64(json.dumps(decoded).encode())}.{signature}"
+
+
+def _signed(**overrides: Any) -> str:
+    return jwt.encode(_claims(**overrides), SECRET, algorithm="HS256")
+
+
+def _signed_raw(payload: bytes) -> str:
+    """A correctly signed token whose payload is whatever bytes are given (not necessarily claims)."""
+    return jwt.api_jws.encode(payload, SECRET, algorithm="HS256")
+
+
+#: Refused tokens: (id, token, words the refusal must use). The token is what follows `Bearer `.
+BAD_TOKENS: list[tuple[str, Any, str]] = [
+    ("latin-1-bytes", lambda: b"\xb7\xb7garbage".decode("latin-1"), "not a well-formed JWT"),
+    ("abc", lambda: "abc", "not a well-formed JWT"),
+    ("three-dots", lambda: "a.b.c", "not a well-formed JWT"),
+    ("only-dots", lambda: "...", "not a well-formed JWT"),
+    ("header-not-utf-8", lambda: f"{_b64(bytes([0xB7, 0xB7]))}.e30.c2ln", "not a well-formed JWT"),
+    ("header-not-an-object", lambda: f"{_b64(b'[1]')}.e30.c2ln", "not a well-formed JWT"),
+    ("payload-not-utf-8", lambda: _signed_raw(bytes([0xB7, 0xFF])), "not a well-formed JWT"),
+    ("payload-not-an-object", lambda: _signed_raw(b"[1, 2]"), "not a well-formed JWT"),
+    ("textual-exp", lambda: _signed(exp="tomorrow"), "not a well-formed JWT"),
+    ("other-key", lambda: tokens(secret="another-signing-key-0123456789abcdefgh").issue(
+        subject="alice", roles=["admin"]), "signature does not verify"),
+    ("tampered-claims", _tampered, "signature does not verify"),
+    ("alg-none", lambda: jwt.encode(_claims(), key=None, algorithm="none"), "only algorithm accepted"),
+    ("hs512", lambda: jwt.encode(_claims(), SECRET, algorithm="HS512"), "only algorithm accepted"),
+    ("expired", lambda: tokens().issue(subject="alice", roles=["supervisor"], ttl=timedelta(minutes=-5)),
+     "the token expired at 20"),
+    ("not-yet-valid", lambda: _signed(nbf=utcnow() + timedelta(hours=1)), "the token is not valid before 20"),
+    ("issued-in-the-future", lambda: _signed(iat=utcnow() + timedelta(hours=1)), "issued in the future"),
+    ("wrong-audience", lambda: tokens(audience="someone-else").issue(subject="alice", roles=["admin"]),
+     "issued for another audience"),
+    ("wrong-issuer", lambda: tokens(issuer="evil-issuer").issue(subject="alice", roles=["admin"]),
+     "issued by another issuer"),
+    ("no-exp", lambda: _signed(exp=None), "lacks the required claim `exp`"),
+    ("no-sub", lambda: _signed(sub=None), "lacks the required claim `sub`"),
+    ("no-aud", lambda: _signed(aud=None), "lacks the required claim `aud`"),
+    ("no-iss", lambda: _signed(iss=None), "lacks the required claim `iss`"),
+    ("no-iat", lambda: _signed(iat=None), "lacks the required claim `iat`"),
+    ("numeric-sub", lambda: _signed(sub=42), "claims are malformed"),
+    ("empty-sub", lambda: _signed(sub=" "), "names no subject"),
+    ("roles-not-a-list", lambda: _signed(roles="admin"), "must be lists of strings"),
+    ("roles-not-strings", lambda: _signed(roles=[{"name": "admin"}]), "must be lists of strings"),
+    ("permissions-not-a-list", lambda: _signed(permissions="pii:read"), "must be lists of strings"),
+    ("unknown-role", lambda: _signed(roles=["supervisor", "superuser"]), "role debtflow does not know"),
+]
+
+#: What a library's or Python's own message looks like: never part of a debtflow refusal.
+_INTERNALS = re.compile(r"codec|utf-8|traceback|padding|segment|expecting value|json|\w+error\b|jwt\.|"
+                        r"0x[0-9a-f]{2}|\bchar\b|invalid header|invalid payload", re.IGNORECASE)
+
+
+def _assert_own_words(detail: str, expected: str) -> None:
+    assert expected in detail, detail
+    assert not _INTERNALS.search(detail), f"the refusal quotes internals: {detail!r}"
+
+
+@pytest.mark.parametrize(("forged", "expected"), [case[1:] for case in BAD_TOKENS],
+                         ids=[case[0] for case in BAD_TOKENS])
+def test_bad_tokens_are_refused_in_the_systems_words(forged: Any, expected: str) -> None:
+    with pytest.raises(Unauthenticated) as caught:
         tokens().verify(forged())
     assert caught.value.status == 401
-    assert caught.value.headers["WWW-Authenticate"].startswith("Bearer")
+    _assert_own_words(caught.value.detail, expected)
+    assert caught.value.headers["WWW-Authenticate"] == 'Bearer realm="debtflow", error="invalid_token"'
+
+
+def test_an_expired_token_says_when_it_expired() -> None:
+    issued = tokens().issue(subject="alice", roles=["supervisor"], ttl=timedelta(minutes=-5))
+    expiry = datetime.fromtimestamp(jwt.decode(issued, options={"verify_signature": False})["exp"], UTC)
+    with pytest.raises(Unauthenticated) as caught:
+        tokens().verify(issued)
+    assert caught.value.detail == f"the token expired at {expiry.isoformat(timespec='seconds')[:-6]}Z"
 
 
 def test_tampered_claims_break_the_signature() -> None:
@@ -152,15 +191,6 @@ def _default(loan_id: str = "LN-2026-000123") -> dict[str, Any]:
     }
 
 
-def _assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["type"] == f"urn:debtflow:problem:{slug}"
-    assert body["status"] == status
-    return body  # type: ignore[no-any-return]
-
-
 @pytest.mark.parametrize(
     "headers",
     [
@@ -181,8 +211,38 @@ async def test_missing_or_invalid_credentials_get_401(
     intake: RunningService, headers: dict[str, str]
 ) -> None:
     response = await intake.client.post("/v1/defaults", json=_default(), headers=headers)
-    _assert_problem(response, 401, "unauthenticated")
+    assert_problem(response, 401, "unauthenticated")
     assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.fixture
+async def intake_signed_with_test_key(tmp_path: Path) -> AsyncIterator[RunningService]:
+    """Intake verifying with SECRET, so the cases that need a genuine signature have one."""
+    async with fresh_database("sqlite", tmp_path) as url:
+        settings = IntakeSettings(database_url=url, bus="memory", log_format="console", auth_secret=SECRET)
+        async with running_service(build_definition(settings), bus=InMemoryBus()) as service:
+            yield service
+
+
+@pytest.mark.parametrize(("forged", "expected"), [case[1:] for case in BAD_TOKENS],
+                         ids=[case[0] for case in BAD_TOKENS])
+async def test_every_refused_token_is_a_401_problem_in_the_systems_words(
+    intake_signed_with_test_key: RunningService, forged: Any, expected: str
+) -> None:
+    # As bytes: a client may send any octets, and the server reads header values as Latin-1.
+    authorization = f"Bearer {forged()}".encode("latin-1")
+    response = await intake_signed_with_test_key.client.get(
+        "/v1/debts/5b0c1f3e-8d3a-4c55-9a51-2f0f7c0e9a11", headers={"Authorization": authorization}
+    )
+    body = assert_problem(response, 401, "unauthenticated")
+    _assert_own_words(body["detail"], expected)
+    assert response.headers["www-authenticate"] == 'Bearer realm="debtflow", error="invalid_token"'
+
+
+async def test_missing_credentials_get_a_challenge_without_an_error_code(intake: RunningService) -> None:
+    response = await intake.client.get("/v1/debts/5b0c1f3e-8d3a-4c55-9a51-2f0f7c0e9a11")
+    assert_problem(response, 401, "unauthenticated")
+    assert response.headers["www-authenticate"] == 'Bearer realm="debtflow"'  # RFC 6750 section 3.1
 
 
 async def test_an_expired_token_says_so(intake: RunningService) -> None:
@@ -192,14 +252,14 @@ async def test_an_expired_token_says_so(intake: RunningService) -> None:
     response = await intake.client.get(
         "/v1/debts/5b0c1f3e-8d3a-4c55-9a51-2f0f7c0e9a11", headers={"Authorization": f"Bearer {expired}"}
     )
-    body = _assert_problem(response, 401, "unauthenticated")
+    body = assert_problem(response, 401, "unauthenticated")
     assert "expired" in body["detail"]
 
 
 @pytest.mark.parametrize("role", ["collector", "supervisor", "admin", "auditor"])
 async def test_only_lenders_may_post_defaults(intake: RunningService, role: str) -> None:
     response = await intake.client.post("/v1/defaults", json=_default(), headers=token(role))
-    body = _assert_problem(response, 403, "forbidden")
+    body = assert_problem(response, 403, "forbidden")
     assert "lender" in body["detail"]
 
 
@@ -214,7 +274,7 @@ async def test_debts_are_readable_by_their_lender_and_staff_only(intake: Running
     assert own.status_code == 200 and own.json()["source_system"] == "core-a"
 
     other = await intake.client.get(path, headers=token("lender", subject="core-b"))
-    _assert_problem(other, 404, "not-found")  # not 403: another lender does not learn the debt exists
+    assert_problem(other, 404, "not-found")  # not 403: another lender does not learn the debt exists
 
     for role in ("supervisor", "collector", "auditor"):
         staff = await intake.client.get(path, headers=token(role, subject="someone"))
@@ -239,7 +299,7 @@ async def test_the_source_system_is_the_token_subject(intake: RunningService) ->
 
 
 async def test_admin_endpoints_need_the_admin_role(intake: RunningService) -> None:
-    _assert_problem(await intake.client.get("/admin/outbox"), 401, "unauthenticated")
-    _assert_problem(await intake.client.get("/admin/outbox", headers=token("supervisor")), 403, "forbidden")
+    assert_problem(await intake.client.get("/admin/outbox"), 401, "unauthenticated")
+    assert_problem(await intake.client.get("/admin/outbox", headers=token("supervisor")), 403, "forbidden")
     allowed = await intake.client.get("/admin/outbox", headers=token("admin", subject="ops"))
     assert allowed.status_code == 200, allowed.text

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -29,7 +28,8 @@ from debtflow.common.events import (
     dead_letter_topic,
     events_topic,
 )
-from debtflow.common.services import app_module, service_names
+from debtflow.common.launcher import start_service
+from debtflow.common.services import service_names
 from support import eventually, fresh_database, token
 
 READY_TIMEOUT_SECONDS = 90.0
@@ -62,7 +62,7 @@ FAST_GROUP_ENVIRONMENT = {
 
 @dataclass
 class ServiceProcess:
-    """One service as a uvicorn process, its output going to a log file."""
+    """One service as its own process (uvicorn inside), its output going to a log file."""
 
     name: str
     port: int
@@ -75,12 +75,9 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, environment: dict[str, str], cwd: Path) -> None:
+        """Start it exactly as `debtflow run` does; the port comes with the environment."""
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", app_module(self.name), "--host", "127.0.0.1", "--port", str(self.port),
-             "--no-access-log", "--timeout-graceful-shutdown", "10"],
-            stdout=self._log_file, stderr=subprocess.STDOUT, env=environment, cwd=cwd,
-        )
+        self.process = start_service(self.name, self._log_file, env=environment, cwd=cwd)
 
     @property
     def exit_code(self) -> int | None:
@@ -132,6 +129,7 @@ def service_environment(service: str, *, database_url: str, port: int, broker: E
     upper = service.upper()
     environment.update({
         f"DEBTFLOW_{upper}_DATABASE_URL": database_url,
+        "DEBTFLOW_HOST": "127.0.0.1",
         f"DEBTFLOW_{upper}_PORT": str(port),
         # Groups named after the prefix too: stacks sharing the session's broker never share a group.
         f"DEBTFLOW_{upper}_CONSUMER_GROUP": f"{topic_prefix}debtflow.{service}",

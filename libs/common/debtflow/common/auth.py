@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jwt.exceptions import InvalidJTIError, InvalidSubjectError
 
 from debtflow.common.clock import utcnow
 from debtflow.common.problems import Forbidden, Unauthenticated
@@ -28,6 +29,9 @@ class Role(StrEnum):
 
 #: Roles of people who may read the debt book (everything but a lending core's write-only role).
 STAFF_ROLES = (Role.COLLECTOR, Role.LEGAL, Role.RISK, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
+
+#: Clock skew tolerated between the token's issuer and this service.
+_LEEWAY = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -61,20 +65,75 @@ class TokenService:
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def verify(self, token: str) -> Actor:
+        """The caller a token names; any refusal is a 401 in debtflow's words, never the decoder's."""
         try:
             claims = jwt.decode(
                 token, self._secret, algorithms=["HS256"], issuer=self.issuer, audience=self.audience,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]}, leeway=30,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]}, leeway=_LEEWAY,
             )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("the bearer token has expired") from None
         except jwt.InvalidTokenError as error:
-            raise Unauthenticated(f"the bearer token is not valid: {error}") from None
-        roles, permissions = claims.get("roles", []), claims.get("permissions", [])
-        if not isinstance(roles, list) or not isinstance(permissions, list):
-            raise Unauthenticated("the bearer token's roles and permissions must be lists")
-        return Actor(subject=str(claims["sub"]), roles=frozenset(map(str, roles)),
-                     permissions=frozenset(map(str, permissions)))
+            raise Unauthenticated(_refusal(error, token), invalid_token=True) from None
+        return _actor(claims)
+
+
+def _refusal(error: jwt.InvalidTokenError, token: str) -> str:
+    """Why PyJWT refused a token, in the system's words: its own messages quote codecs and parsers."""
+    if isinstance(error, jwt.ExpiredSignatureError):
+        return f"the token expired at {_claim_time(token, 'exp')}"
+    if isinstance(error, jwt.ImmatureSignatureError):
+        return _not_yet_valid(token)
+    if isinstance(error, jwt.InvalidSignatureError):
+        return "the token's signature does not verify: it was altered or signed with another key"
+    if isinstance(error, jwt.InvalidAlgorithmError):
+        return "the token is not signed with HS256, the only algorithm accepted"
+    if isinstance(error, jwt.InvalidAudienceError):
+        return "the token was issued for another audience"
+    if isinstance(error, jwt.InvalidIssuerError):
+        return "the token was issued by another issuer"
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return f"the token lacks the required claim `{error.claim}`"
+    if isinstance(error, InvalidSubjectError | jwt.InvalidIssuedAtError | InvalidJTIError):
+        return "the token's claims are malformed"
+    if isinstance(error, jwt.DecodeError):  # also a textual `exp` or `nbf`: PyJWT does not tell these apart
+        return "the bearer token is not a well-formed JWT"
+    return "the bearer token is not valid"
+
+
+def _unverified_claims(token: str) -> dict[str, Any]:
+    # Only for explaining a refusal: PyJWT checks the times after the signature, so these claims are genuine.
+    return jwt.decode(token, options={"verify_signature": False})  # type: ignore[no-any-return]
+
+
+def _claim_time(token: str, claim: str) -> str:
+    moment = datetime.fromtimestamp(_unverified_claims(token)[claim], UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _not_yet_valid(token: str) -> str:
+    not_before = _unverified_claims(token).get("nbf")
+    if isinstance(not_before, int | float) and not_before > (utcnow() + _LEEWAY).timestamp():
+        return f"the token is not valid before {_claim_time(token, 'nbf')}"
+    return f"the token was issued in the future, at {_claim_time(token, 'iat')}"
+
+
+def _actor(claims: dict[str, Any]) -> Actor:
+    """The verified claims as an actor, refusing what a debtflow-issued token never carries."""
+    subject, roles, permissions = claims["sub"], claims.get("roles", []), claims.get("permissions", [])
+    if not subject.strip():
+        raise Unauthenticated("the token names no subject", invalid_token=True)
+    if not _strings(roles) or not _strings(permissions):
+        raise Unauthenticated("the token's roles and permissions must be lists of strings",
+                              invalid_token=True)
+    if not set(roles) <= set(Role):
+        known = ", ".join(Role)
+        # The unknown names are not echoed: they are the caller's text, not ours.
+        raise Unauthenticated(f"the token carries a role debtflow does not know (known: {known})",
+                              invalid_token=True)
+    return Actor(subject=subject, roles=frozenset(roles), permissions=frozenset(permissions))
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from `debtflow token --role ROLE` in development.")

@@ -6,14 +6,16 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
+from typing import IO
 
 import httpx
 
 from debtflow.common.auth import TokenService
 from debtflow.common.embedded import EmbeddedBroker, port_open
-from debtflow.common.services import app_module, service_names
+from debtflow.common.services import service_names
 from debtflow.common.settings import ServiceSettings, settings_class_for
 
 _READY_TIMEOUT_SECONDS = 90.0
@@ -33,12 +35,18 @@ def _bootstrap_address(settings: ServiceSettings) -> tuple[str, int]:
     return host or "127.0.0.1", int(port or 9092)
 
 
-def _start_service(service: str, settings: ServiceSettings, log_dir: Path) -> subprocess.Popen[bytes]:
-    log_file = open(log_dir / f"{service}.log", "ab")  # noqa: SIM115 - the child process owns it
+def service_command(service: str) -> list[str]:
+    """The command that runs a service; its settings, host and port included, come from the environment."""
+    return [sys.executable, "-m", "debtflow.common.web.serve", service]
+
+
+def start_service(service: str, output: IO[bytes], *, env: Mapping[str, str] | None = None,
+                  cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start a service as its own process, all its output to `output`: `debtflow run` and the end-to-end
+    tests both start services this way, so what the tests see is what an operator gets."""
     return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app_module(service), "--host", settings.host, "--port", str(settings.port),
-         "--no-access-log", "--timeout-graceful-shutdown", "10"],
-        stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        service_command(service), stdout=output, stderr=subprocess.STDOUT, env=env, cwd=cwd,
+        start_new_session=True,  # Ctrl-C in a terminal reaches the launcher, which stops services in order
     )
 
 
@@ -106,8 +114,9 @@ def run_stack(*, demo: bool = False, external_broker: bool = False) -> int:
     processes: dict[str, subprocess.Popen[bytes]] = {}
     previous_handlers = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        for service, settings in all_settings.items():
-            processes[service] = _start_service(service, settings, log_dir)
+        for service in all_settings:
+            with open(log_dir / f"{service}.log", "ab") as log_file:  # the child has its own copy
+                processes[service] = start_service(service, log_file)
         urls = {service: f"http://{settings.host}:{settings.port}" for service, settings in all_settings.items()}
         not_ready = _wait_until_ready(urls, processes)
         if not_ready:

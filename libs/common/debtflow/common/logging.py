@@ -52,30 +52,63 @@ def _service_adder(service: str) -> Any:
     return add_service
 
 
-def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -> None:
-    """Route stdlib and structlog output through one pipeline; idempotent."""
-    renderer: Any = structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer()
-    shared: list[Any] = [
+_TRACEBACK_START = "Traceback (most recent call last):"
+
+
+def _traceback_as_exception(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """uvicorn logs a failed lifespan's traceback as the message itself: file it where tracebacks go."""
+    event = event_dict.get("event")
+    if isinstance(event, str) and event.startswith(_TRACEBACK_START) and "exception" not in event_dict:
+        event_dict["exception"] = event.rstrip("\n")
+        event_dict["event"] = event_dict["exception"].rsplit("\n", 1)[-1]  # the exception's own line
+    return event_dict
+
+
+def _shared_processors(service: str) -> list[Any]:
+    """What every event gets, whether logged through structlog or through stdlib by a library."""
+    return [
         structlog.contextvars.merge_contextvars,
-        _service_adder(service),  # a processor, not a context variable: request tasks do not inherit lifespan context
+        # A processor, not a context variable: request tasks do not inherit the lifespan's context.
+        *([_service_adder(service)] if service else []),
         _add_correlation_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         redact_personal_data,
     ]
+
+
+def _rendering(fmt: str) -> list[Any]:
+    if fmt == "json":
+        # A traceback becomes the event's `exception` field: one JSON object per line, exceptions included.
+        return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+    return [structlog.dev.ConsoleRenderer()]  # renders exc_info itself, readably
+
+
+def stdlib_formatter(*, service: str = "", fmt: str = "json") -> logging.Formatter:
+    """A stdlib formatter in debtflow's format, for records from libraries (uvicorn, aiokafka, alembic, ...).
+
+    Also usable from a `logging.config.dictConfig` file, e.g. uvicorn's `--log-config`
+    (`{"()": "debtflow.common.logging.stdlib_formatter", "fmt": "json"}`).
+    """
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*_shared_processors(service), _traceback_as_exception],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *_rendering(fmt)],
+    )
+
+
+def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -> None:
+    """Route stdlib and structlog output through one pipeline; idempotent."""
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*_shared_processors(service), *_rendering(fmt)],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
     # Third-party libraries log through stdlib; keep their noise at WARNING and in the same format.
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(foreign_pre_chain=shared, processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer,
-        ])
-    )
+    handler.setFormatter(stdlib_formatter(service=service, fmt=fmt))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

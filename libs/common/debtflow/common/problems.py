@@ -54,8 +54,10 @@ class Conflict(Problem):
 class Unauthenticated(Problem):
     status, slug, title = 401, "unauthenticated", "Authentication required"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="debtflow"'})
+    def __init__(self, detail: str, *, invalid_token: bool = False) -> None:
+        # RFC 6750 section 3: no error code when credentials are missing, `invalid_token` when one was refused.
+        challenge = 'Bearer realm="debtflow"' + (', error="invalid_token"' if invalid_token else "")
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
 
 
 class Forbidden(Problem):

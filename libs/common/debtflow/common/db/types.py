@@ -13,7 +13,6 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from debtflow.common.clock import ensure_utc
 from debtflow.common.money import CENT
 
-
 #: The type of an auto-incrementing id column: BIGINT on PostgreSQL; INTEGER on SQLite, which only
 #: auto-increments an INTEGER PRIMARY KEY.
 BIG_ID = BigInteger().with_variant(Integer(), "sqlite")

@@ -14,7 +14,6 @@ from debtflow.common.db.messaging_tables import MessagingTables
 from debtflow.common.events import CloudEvent, EventPayload, events_topic
 from debtflow.common.logging import correlation_id_var
 
-
 #: Well under Kafka's default 1 MiB request limit: events carry ids and facts, never documents.
 DEFAULT_MAX_EVENT_BYTES = 256 * 1024
 

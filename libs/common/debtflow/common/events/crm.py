@@ -11,7 +11,6 @@ from pydantic import AwareDatetime, Field
 from debtflow.common.events.base import EventPayload, event
 from debtflow.common.events.intake import ExternalRef
 
-
 __all__ = [
     "BorrowerCircumstanceRecorded",
     "ContactRestricted",

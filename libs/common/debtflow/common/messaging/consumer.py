@@ -16,7 +16,14 @@ from debtflow.common.db.uow import UnitOfWork, UnitOfWorkFactory
 from debtflow.common.events import CloudEvent, EventPayload, UndecodableEvent, decode_event
 from debtflow.common.events.topics import dead_letter_topic, events_topic
 from debtflow.common.logging import correlation_id_var, get_logger
-from debtflow.common.messaging.bus import Bus, BusConsumer, BusUnavailable, CommitRejected, OutgoingRecord, ReceivedRecord
+from debtflow.common.messaging.bus import (
+    Bus,
+    BusConsumer,
+    BusUnavailable,
+    CommitRejected,
+    OutgoingRecord,
+    ReceivedRecord,
+)
 from debtflow.common.metrics import ServiceMetrics
 
 log = get_logger(__name__)

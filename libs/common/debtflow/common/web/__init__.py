@@ -1,5 +1,6 @@
 """Web layer shared by the services: app factory, problem+json errors, dependencies."""
 
+from debtflow.common.problems import Conflict, Forbidden, InvalidInput, NotFound, Problem, field_error
 from debtflow.common.web.app import (
     ReadSession,
     Runtime,
@@ -7,7 +8,6 @@ from debtflow.common.web.app import (
     create_app,
     service_router,
 )
-from debtflow.common.problems import Conflict, Forbidden, InvalidInput, NotFound, Problem, field_error
 from debtflow.common.web.runtime import ServiceDefinition, ServiceRuntime
 
 __all__ = [

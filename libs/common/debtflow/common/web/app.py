@@ -30,6 +30,7 @@ from debtflow.common.problems import (
     install_problem_handlers,
     problem_response,
 )
+from debtflow.common.web.api_docs import install_api_docs
 from debtflow.common.web.runtime import ServiceDefinition, ServiceRuntime
 
 log = get_logger(__name__)
@@ -296,7 +297,10 @@ def create_app(definition: ServiceDefinition, *, bus: Bus | None = None) -> Fast
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's own pages load Swagger UI and ReDoc from a CDN: blank offline
+        redoc_url=None,
     )
+    install_api_docs(app)
     _document_problem_details(app)
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
