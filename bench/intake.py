@@ -63,13 +63,14 @@ from debtflow.common.db.migrations import upgrade_to_head
 from debtflow.common.embedded import EmbeddedBroker, free_port
 from debtflow.common.events import events_topic
 from debtflow.common.events.envelope import kafka_headers
+from debtflow.common.launcher import start_service
 from debtflow.common.logging import configure_logging
 from debtflow.common.messaging.kafka import KafkaBus, KafkaOptions
 from debtflow.common.pii import check_resident_id
 from debtflow.common.settings import DEVELOPMENT_AUTH_SECRET
 from debtflow.intake.app import build_definition
+from debtflow.intake.debts.schemas import DefaultIn
 from debtflow.intake.models import Base
-from debtflow.intake.schemas import DefaultIn
 
 SOURCE_SYSTEM = "bench-core"  # the lender token's subject: intake's source system for every default
 PARTITIONS = 4  # the services' default (DEBTFLOW_TOPIC_PARTITIONS)
@@ -307,7 +308,7 @@ def check_sample(portfolio: Portfolio, sample: int = 500) -> None:
 
 @dataclass
 class IntakeProcess:
-    """Intake as `python -m uvicorn debtflow.intake.app:app` (one worker), output going to a log file."""
+    """Intake started the way `debtflow run` starts it (one worker), output going to a log file."""
 
     port: int
     environment: dict[str, str]
@@ -325,11 +326,8 @@ class IntakeProcess:
 
     async def start(self, client: httpx.AsyncClient) -> None:
         with open(self.log_path, "ab") as log_file:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "debtflow.intake.app:app", "--host", "127.0.0.1", "--port",
-                 str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "10"],
-                stdout=log_file, stderr=subprocess.STDOUT, env=self.environment,
-            )
+            self.process = start_service("intake", log_file, env={
+                **self.environment, "DEBTFLOW_INTAKE_HOST": "127.0.0.1", "DEBTFLOW_INTAKE_PORT": str(self.port)})
         deadline = time.monotonic() + READY_TIMEOUT
         last = "no answer"
         while time.monotonic() < deadline:

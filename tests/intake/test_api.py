@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from debtflow.common.events import BorrowerRegistered, DebtRegistered
-from debtflow.intake.models import Debt
+from debtflow.intake.debts.models import Debt
 from support import token
 from support.harness import Harness
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from debtflow.intake.models import Payment
+from debtflow.intake.payments.models import Payment
 from support import POSTGRES_URL, fresh_database
 from support.harness import Harness, harness
 from support.intake import (
@@ -46,7 +46,7 @@ async def paid(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncI
     async with fresh_database(db_kind, tmp_path_factory.mktemp("intake")) as url, harness("intake", url) as running:
         await register(running)
         await running.client.post("/v1/payments", json=payment(), headers=LENDER)
-        [debt] = (await running.client.get("/v1/debts", headers=LENDER)).json()["debts"]
+        [debt] = (await running.client.get("/v1/debts", headers=LENDER)).json()["items"]
         assert (debt["total_outstanding"], debt["version"]) == ("1050.00", 2)
         yield running, debt
 

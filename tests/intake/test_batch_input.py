@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from debtflow.intake.batch_input import BatchFormatError, RawItem, read_items
-from debtflow.intake.batches import DEFAULT_CSV_COLUMNS, PAYMENT_CSV_COLUMNS, default_from_csv, plain_from_csv
+from debtflow.intake.batches.input import BatchFormatError, RawItem, read_items
+from debtflow.intake.batches.service import plain_from_csv
+from debtflow.intake.debts.schemas import DEFAULT_CSV_COLUMNS, default_from_csv
+from debtflow.intake.payments.schemas import PAYMENT_CSV_COLUMNS
 
 BOM = "\ufeff".encode()
 

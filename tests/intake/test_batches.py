@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from debtflow.common.events import DebtRegistered, PaymentReceived
-from debtflow.intake.batches import DEFAULT_CSV_COLUMNS, PAYMENT_CSV_COLUMNS
-from debtflow.intake.models import Borrower, Debt, Payment
+from debtflow.intake.borrowers.models import Borrower
+from debtflow.intake.debts.models import Debt
+from debtflow.intake.debts.schemas import DEFAULT_CSV_COLUMNS
+from debtflow.intake.payments.models import Payment
+from debtflow.intake.payments.schemas import PAYMENT_CSV_COLUMNS
 from support.harness import Harness, harness
 from support.intake import (
     LENDER,
@@ -65,7 +68,7 @@ async def test_one_loan_twice_in_a_batch_is_one_debt(intake: Harness) -> None:
     debt = await get_debt(intake, result["results"][0]["id"])
     assert (debt["version"], debt["principal_outstanding"], debt["as_of_date"]) == (2, "900.00", "2026-11-28")
     assert await intake.count(Debt) == 1
-    history = (await intake.client.get(f"/v1/debts/{debt['id']}/history", headers=SUPERVISOR)).json()
+    history = (await intake.client.get(f"/v1/debts/{debt['id']}/history", headers=SUPERVISOR)).json()["items"]
     assert [(entry["version"], entry["cause"], entry["total_change"]) for entry in history] == [
         (1, "registered", "1150.00"), (2, "default_update", "-100.00")]
 
@@ -217,7 +220,7 @@ async def test_ten_thousand_defaults_in_one_request_and_a_retry_creates_nothing(
     assert await intake.count(Debt) == 10_000
     assert await intake.outbox_count() == outbox
     page = (await intake.client.get("/v1/debts", params={"limit": 1, "status": "open"}, headers=SUPERVISOR)).json()
-    assert page["debts"][0]["version"] == 1
+    assert page["items"][0]["version"] == 1
 
 
 async def test_concurrent_retries_of_one_batch_register_each_loan_once(intake: Harness) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from debtflow.common.events import DebtRegistered, PaymentReceived
-from debtflow.intake.models import Debt, Payment
+from debtflow.intake.debts.models import Debt
+from debtflow.intake.payments.models import Payment
 from support.harness import Harness, harness
 from support.intake import (
     LENDER,
@@ -50,7 +51,7 @@ async def test_the_same_key_with_a_different_body_is_409(intake: Harness) -> Non
                                      headers=keyed("key-1"))
     problem = assert_problem(other, 409, "idempotency-key-reused")
     assert "Idempotency-Key" in problem["detail"]
-    [debt] = (await intake.client.get("/v1/debts", headers=LENDER)).json()["debts"]
+    [debt] = (await intake.client.get("/v1/debts", headers=LENDER)).json()["items"]
     assert (debt["version"], debt["principal_outstanding"]) == (1, "1000.00")
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from debtflow.common.events import PaymentReceived
-from debtflow.intake.models import Payment
+from debtflow.intake.payments.models import Payment
 from support.harness import Harness, harness
 from support.intake import (
     LENDER,
@@ -189,7 +189,7 @@ async def test_payments_of_a_debt_are_listed_oldest_first(intake: Harness) -> No
     await pay(intake, payment("PAY-OTHER", "30.00", loan_id="LN-2"))
     response = await intake.client.get("/v1/payments", params={"debt_id": debt["id"]}, headers=SUPERVISOR)
     assert response.status_code == 200, response.text
-    assert [(row["payment_id"], row["amount"]) for row in response.json()] == [("PAY-EARLY", "20.00"),
+    assert [(row["payment_id"], row["amount"]) for row in response.json()["items"]] == [("PAY-EARLY", "20.00"),
                                                                                ("PAY-LATE", "10.00")]
 
 
@@ -267,5 +267,5 @@ async def test_payment_amounts_stay_exact(intake: Harness) -> None:
     after = await get_debt(intake, debt["id"])
     assert (after["total_outstanding"], after["status"]) == ("0.00", "settled")
     total = sum((Decimal(row["amount"]) for row in (await intake.client.get(
-        "/v1/payments", params={"debt_id": debt["id"]}, headers=SUPERVISOR)).json()), Decimal(0))
+        "/v1/payments", params={"debt_id": debt["id"]}, headers=SUPERVISOR)).json()["items"]), Decimal(0))
     assert total == Decimal("0.30")

@@ -11,7 +11,8 @@ from sqlalchemy import select, text
 
 from debtflow.common.events import BorrowerRegistered, BorrowerUpdated
 from debtflow.common.pii import DEVELOPMENT_PII_KEYS, FieldCipher, PiiError
-from debtflow.intake.models import Borrower, idempotency_keys
+from debtflow.intake.borrowers.models import Borrower
+from debtflow.intake.models import idempotency_keys
 from support.harness import Harness, harness
 from support.intake import (
     ADDRESS,
@@ -127,7 +128,7 @@ async def test_an_unknown_borrower_is_404(intake: Harness) -> None:
 async def search(intake: Harness, body: dict[str, Any], headers: dict[str, str] = PII_READER) -> list[str]:
     response = await intake.client.post("/v1/borrowers:search", json=body, headers=headers)
     assert response.status_code == 200, response.text
-    return [found["borrower_id"] for found in response.json()]
+    return [found["borrower_id"] for found in response.json()["items"]]
 
 
 async def test_borrowers_are_found_by_identity_number_phone_or_email(intake: Harness) -> None:
@@ -146,7 +147,7 @@ async def test_borrowers_are_found_by_identity_number_phone_or_email(intake: Har
 async def test_search_results_are_masked_without_pii_read(intake: Harness) -> None:
     await register(intake, full_default())
     response = await intake.client.post("/v1/borrowers:search", json={"phone": PHONE}, headers=SUPERVISOR)
-    [found] = response.json()
+    [found] = response.json()["items"]
     assert (found["masked"], found["phones"], found["id_number"]) == (True, ["+86138****8000"], "110***********002X")
 
 

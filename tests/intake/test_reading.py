@@ -46,7 +46,7 @@ async def loans(intake: Harness, headers: dict[str, str] = SUPERVISOR, **params:
     assert response.status_code == 200, response.text
     page = response.json()
     assert page["next_cursor"] is None
-    return sorted(debt["loan_id"] for debt in page["debts"])
+    return sorted(debt["loan_id"] for debt in page["items"])
 
 
 async def test_debts_are_filtered(intake: Harness) -> None:
@@ -82,8 +82,8 @@ async def walk(intake: Harness, headers: dict[str, str] = SUPERVISOR, on_page: A
                                            headers=headers)
         assert response.status_code == 200, response.text
         page = response.json()
-        assert len(page["debts"]) <= 2
-        seen += [debt["id"] for debt in page["debts"]]
+        assert len(page["items"]) <= 2
+        seen += [debt["id"] for debt in page["items"]]
         if on_page is not None:
             await on_page()
         after = page["next_cursor"]
@@ -122,7 +122,7 @@ async def test_an_odd_number_of_debts_ends_on_a_short_page(intake: Harness) -> N
     while True:
         page = (await intake.client.get("/v1/debts", params={"limit": 2, **({"after": after} if after else {})},
                                         headers=LENDER)).json()
-        pages.append(len(page["debts"]))
+        pages.append(len(page["items"]))
         after = page["next_cursor"]
         if after is None:
             break
@@ -173,9 +173,9 @@ async def test_history_of_an_unknown_debt_is_404(intake: Harness) -> None:
 
 async def test_payments_of_a_debt(intake: Harness) -> None:
     debt = await register(intake)
-    assert (await intake.client.get("/v1/payments", params={"debt_id": debt["id"]}, headers=LENDER)).json() == []
+    assert (await intake.client.get("/v1/payments", params={"debt_id": debt["id"]}, headers=LENDER)).json()["items"] == []
     first = await pay(intake, payment("PAY-1", "10.00"))
-    listed = (await intake.client.get("/v1/payments", params={"debt_id": debt["id"]}, headers=LENDER)).json()
+    listed = (await intake.client.get("/v1/payments", params={"debt_id": debt["id"]}, headers=LENDER)).json()["items"]
     assert [row["id"] for row in listed] == [first["id"]]
     assert listed[0]["applied_penalty_interest"] == "10.00"
     assert_problem(await intake.client.get("/v1/payments", params={"debt_id": str(uuid.uuid4())}, headers=SUPERVISOR),

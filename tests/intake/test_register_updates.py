@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from debtflow.common.events import BorrowerRegistered, BorrowerUpdated, DebtRegistered, DebtUpdated
-from debtflow.intake.models import BalanceHistory, Borrower, Debt, Instalment
+from debtflow.intake.borrowers.models import Borrower
+from debtflow.intake.debts.models import BalanceHistory, Debt, Instalment
 from support.harness import Harness
 from support.intake import (
     LENDER,
@@ -119,7 +120,7 @@ async def test_never_a_second_debt_for_the_same_loan(intake: Harness) -> None:
         await register(intake, default(as_of_date=as_of), expect=200)
     assert await intake.count(Debt) == 1
     assert await intake.count(Borrower) == 1
-    [debt] = (await intake.client.get("/v1/debts", headers=SUPERVISOR)).json()["debts"]
+    [debt] = (await intake.client.get("/v1/debts", headers=SUPERVISOR)).json()["items"]
     assert (debt["version"], debt["as_of_date"]) == (2, "2026-11-28")
     assert await intake.count(BalanceHistory) == 2
 

@@ -41,7 +41,7 @@ async def test_a_reversal_restores_each_balance_exactly(intake: Harness) -> None
     assert [(entry["version"], entry["cause"], entry["cause_ref"], entry["total_change"]) for entry in history] == [
         (1, "registered", None, "1150.00"), (2, "payment", "PAY-1", "-170.00"), (3, "payment", "PAY-2", "-100.00"),
         (4, "reversal", "PAY-1", "170.00")]
-    listed = (await intake.client.get("/v1/payments", params={"debt_id": debt["id"]}, headers=SUPERVISOR)).json()
+    listed = (await intake.client.get("/v1/payments", params={"debt_id": debt["id"]}, headers=SUPERVISOR)).json()["items"]
     assert [(row["payment_id"], row["status"]) for row in listed] == [("PAY-1", "reversed"), ("PAY-2", "applied")]
 
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from debtflow.common.events import DebtUpdated
-from debtflow.intake.batches import SNAPSHOT_CSV_COLUMNS
-from debtflow.intake.models import BalanceSnapshotRow
+from debtflow.intake.snapshots.models import BalanceSnapshotRow
+from debtflow.intake.snapshots.schemas import SNAPSHOT_CSV_COLUMNS
 from support.harness import Harness
 from support.intake import (
     balances,

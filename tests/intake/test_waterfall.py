@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from debtflow.intake.waterfall import (
+from debtflow.intake.payments.waterfall import (
     DEFAULT_ORDER,
     Balances,
     InstalmentState,

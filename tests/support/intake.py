@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import select
 
 from debtflow.common.events import CloudEvent, DebtSettled, DebtSold, DebtWrittenOff
-from debtflow.intake.models import Borrower, Debt, Instalment, Payment
+from debtflow.intake.borrowers.models import Borrower
+from debtflow.intake.debts.models import Debt, Instalment
+from debtflow.intake.payments.models import Payment
 from support import token
 from support.harness import Harness
 
@@ -112,7 +114,7 @@ async def get_debt(intake: Harness, debt_id: str, *, headers: dict[str, str] = S
 async def get_history(intake: Harness, debt_id: str, *, headers: dict[str, str] = SUPERVISOR) -> list[dict[str, Any]]:
     response = await intake.client.get(f"/v1/debts/{debt_id}/history", headers=headers)
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()["items"]  # type: ignore[no-any-return]
 
 
 async def get_borrower(intake: Harness, borrower_id: str = "BR-1", *, headers: dict[str, str] = PII_READER

@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from debtflow.common.auth import Role, TokenService
-from debtflow.common.services import installed_services, service, service_names
+from debtflow.common.services import installed_services, service_names
+from debtflow.common.services import service as installed_service
 
 
 def load_definition(name: str) -> Any:
     """A service's definition, built from its settings in the environment."""
     try:
-        return service(name).build_definition()
+        return installed_service(name).build_definition()
     except LookupError as error:
         raise SystemExit(str(error)) from None
 

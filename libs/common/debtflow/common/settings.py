@@ -81,6 +81,9 @@ class ServiceSettings(BaseSettings):
         14.0, gt=0, description="How long consumed event ids are kept to skip redeliveries; keep it longer than the "
         "broker keeps records (Kafka's default is 7 days), or a redelivered event would be applied twice.",
     )
+    idempotency_retention_hours: float = Field(
+        24.0, gt=0, description="How long an Idempotency-Key is remembered (services that accept the header)."
+    )
     housekeeping_interval_seconds: float = Field(
         3600.0, gt=0, description="How often expired outbox rows, inbox ids and idempotency keys are purged.",
     )

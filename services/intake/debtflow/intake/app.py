@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from debtflow.common.web import ServiceDefinition, create_app
-from debtflow.common.web.idempotency import IdempotencyKeys
-from debtflow.intake.api import router
+from debtflow.intake.borrowers import api as borrowers
 from debtflow.intake.consumers import build_handlers
-from debtflow.intake.models import Base, idempotency_keys
+from debtflow.intake.debts import api as debts
+from debtflow.intake.models import Base
+from debtflow.intake.payments import api as payments
 from debtflow.intake.settings import IntakeSettings
+from debtflow.intake.snapshots import api as snapshots
 
 
 def build_definition(settings: IntakeSettings | None = None) -> ServiceDefinition:
@@ -19,9 +21,8 @@ def build_definition(settings: IntakeSettings | None = None) -> ServiceDefinitio
         "data encrypted at rest and masked by role.",
         settings=settings,
         metadata=Base.metadata,
-        routers=[router],
+        routers=[debts.router, payments.router, snapshots.router, borrowers.router],
         handlers=build_handlers(settings),
-        purges=[IdempotencyKeys(idempotency_keys, retention=settings.idempotency_retention).purge],
     )
 
 

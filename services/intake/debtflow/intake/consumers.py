@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from debtflow.common.events import DebtSettled, DebtSold, DebtWrittenOff
 from debtflow.common.messaging.consumer import Handlers
-from debtflow.intake.disposals import on_debt_settled, on_debt_sold, on_debt_written_off
+from debtflow.intake.disposals.service import on_debt_settled, on_debt_sold, on_debt_written_off
 from debtflow.intake.settings import IntakeSettings
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from pydantic import Field, field_validator
 
 from debtflow.common.settings import PersonalDataSettings
-from debtflow.intake.waterfall import check_order
+from debtflow.intake.payments.waterfall import check_order
 
 
 class IntakeSettings(PersonalDataSettings):
@@ -21,17 +19,12 @@ class IntakeSettings(PersonalDataSettings):
     batch_max_items: int = Field(20_000, ge=1, description="Most items one batch request may hold.")
     batch_max_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="Largest batch body accepted, in bytes.")
     batch_chunk_size: int = Field(1000, ge=1, description="Batch items committed per transaction.")
-    idempotency_retention_hours: float = Field(24.0, gt=0, description="How long an Idempotency-Key is remembered.")
 
     @field_validator("payment_waterfall")
     @classmethod
     def _waterfall(cls, order: str) -> str:
         check_order(tuple(part.strip() for part in order.split(",")))
         return order
-
-    @property
-    def idempotency_retention(self) -> timedelta:
-        return timedelta(hours=self.idempotency_retention_hours)
 
     @property
     def waterfall(self) -> tuple[str, ...]:

@@ -8,8 +8,11 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -115,3 +118,33 @@ class IdempotencyKeys:
     def purge(self) -> Purge:
         """For housekeeping: keys past their retention answer afresh anyway, so they can go."""
         return Purge("idempotency_keys", self.table, "created_at", self.retention)
+
+
+#: The `Idempotency-Key` request header, as routes declare it.
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255,
+                                              description="Replays the first answer for the same key and body.")]
+
+
+async def get_idempotency_keys(request: Request) -> IdempotencyKeys:
+    keys: IdempotencyKeys | None = request.app.state.runtime.definition.idempotency
+    if keys is None:
+        raise RuntimeError("this service declares no idempotency_keys table (add_idempotency_table)")
+    return keys
+
+
+IdempotentWrites = Annotated[IdempotencyKeys, Depends(get_idempotency_keys)]
+
+
+async def answer_idempotently(request: Request, keys: IdempotencyKeys, uow_factory: UnitOfWorkFactory, *,
+                              scope: str, key: str | None, payload: BaseModel, operation: Operation,
+                              location: Callable[[Any], str] | None = None) -> JSONResponse:
+    """Run a write once per Idempotency-Key (and natural key) and answer with its status and body: the same key
+    and body replay the first answer (`Idempotent-Replayed: true`), the same key with another body is 409."""
+    result = await keys.run(
+        uow_factory, scope=scope, key=key, operation=operation,
+        fingerprint=request_fingerprint(request.method, request.url.path, payload.model_dump(mode="json")),
+    )
+    headers = {"Location": location(result.body)} if location else {}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(result.body, status_code=result.status_code, headers=headers)

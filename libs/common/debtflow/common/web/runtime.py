@@ -24,6 +24,7 @@ from debtflow.common.messaging.memory import InMemoryBus
 from debtflow.common.messaging.relay import OutboxRelay, RelayOptions
 from debtflow.common.metrics import ServiceMetrics
 from debtflow.common.settings import ServiceSettings
+from debtflow.common.web.idempotency import IdempotencyKeys
 
 log = get_logger(__name__)
 
@@ -36,8 +37,9 @@ BackgroundJob = Callable[["ServiceRuntime", asyncio.Event], Awaitable[None]]
 class ServiceDefinition:
     """Everything that makes one service: its settings, tables, routes, event handlers and jobs.
 
-    The outbox and inbox are found in `metadata` (declared by add_messaging_tables), the revisions in
-    `debtflow/<name>/migrations/`; housekeeping purges the messaging tables and whatever `purges` adds."""
+    The outbox and inbox are found in `metadata` (declared by add_messaging_tables), and the idempotency keys if
+    the service declares them (add_idempotency_table); the revisions are in `debtflow/<name>/migrations/`.
+    Housekeeping purges those tables and whatever `purges` adds."""
 
     name: str
     title: str
@@ -55,13 +57,22 @@ class ServiceDefinition:
         return messaging_tables_of(self.metadata)
 
     @property
+    def idempotency(self) -> IdempotencyKeys | None:
+        """Idempotency-Key support, for a service whose models declare the table (add_idempotency_table)."""
+        table = self.metadata.tables.get("idempotency_keys")
+        if table is None:
+            return None
+        return IdempotencyKeys(table, retention=timedelta(hours=self.settings.idempotency_retention_hours))
+
+    @property
     def migrations(self) -> str:
         return revisions_of(self.name)
 
     def housekeeping_purges(self) -> list[Purge]:
         settings = self.settings
         return [*messaging_purges(self.messaging, outbox_retention=timedelta(hours=settings.outbox_retention_hours),
-                                  inbox_retention=timedelta(days=settings.inbox_retention_days)), *self.purges]
+                                  inbox_retention=timedelta(days=settings.inbox_retention_days)),
+                *([self.idempotency.purge] if self.idempotency else []), *self.purges]
 
 
 def build_bus(settings: ServiceSettings) -> Bus:

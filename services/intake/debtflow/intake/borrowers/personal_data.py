@@ -15,7 +15,7 @@ from debtflow.common.pii import (
     mask_name,
     mask_phone,
 )
-from debtflow.intake.schemas import BorrowerIn
+from debtflow.intake.borrowers.schemas import BorrowerIn
 
 #: Associated data for values at rest and in events: a ciphertext only decrypts where it was made for.
 REST = "intake.borrower"

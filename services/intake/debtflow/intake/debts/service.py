@@ -1,7 +1,8 @@
-"""Registering defaults, one or ten thousand at a time: new debts, newer figures for known ones, borrowers.
+"""The debt register's use cases: register defaults one or ten thousand at a time (new debts, newer figures for
+known ones, their borrowers), and read debts, a debt and its history.
 
-The work is set-based: one query finds the known loans and borrowers of a whole chunk, new rows go in with
-one multi-row INSERT per table, and only debts that actually change are loaded as objects.
+Registration is set-based: one query finds the known loans (and one the borrowers) of a whole chunk, new rows
+go in with one multi-row INSERT per table, and only debts that actually change are loaded as objects.
 """
 
 from __future__ import annotations
@@ -9,22 +10,28 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from debtflow.common.auth import Actor
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.db.expressions import one_of
-from debtflow.common.events import BorrowerRegistered, BorrowerUpdated, DebtRegistered
+from debtflow.common.events import DebtRegistered
+from debtflow.common.pagination import decode_cursor, page_of
 from debtflow.common.pii import FieldCipher
-from debtflow.intake.ledger import CLOSED, debt_for_update, debt_updated, history_row, status_after_balance_change
-from debtflow.intake.models import BalanceHistory, Borrower, BorrowerContactHash, Debt, Instalment
-from debtflow.intake.personal_data import content_hash, for_event, seal
-from debtflow.intake.schemas import DefaultIn
+from debtflow.common.problems import NotFound
+from debtflow.intake.batches.schemas import ItemResult
+from debtflow.intake.batches.service import Accepted, ChunkHandler
+from debtflow.intake.borrowers.service import BorrowerRegister
+from debtflow.intake.debts.ledger import debt_for_update, history_row, record_change
+from debtflow.intake.debts.models import BalanceHistory, Debt, Instalment
+from debtflow.intake.debts.rules import lender_only, newer_figures_apply, status_after_balance_change
+from debtflow.intake.debts.schemas import DefaultIn
 
 Outcome = Literal["created", "updated", "unchanged"]
 ZERO = Decimal("0.00")
@@ -47,30 +54,14 @@ class _KnownDebt:
 
 
 @dataclass
-class _KnownBorrower:
-    id: uuid.UUID
-    content_hash: str
-    version: int
-    pending: dict[str, Any] | None = None
-
-
-@dataclass
 class _Inserts:
-    """Rows to insert at the end, table by table, in foreign-key order."""
+    """Debt rows to insert at the end, table by table, in foreign-key order (after the borrowers)."""
 
-    borrowers: list[dict[str, Any]] = field(default_factory=list)
-    contact_hashes: dict[uuid.UUID, list[tuple[str, str]]] = field(default_factory=dict)
     debts: list[Debt] = field(default_factory=list)
     instalments: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
 
     async def write(self, session: AsyncSession) -> None:
-        if self.borrowers:
-            await session.execute(insert(Borrower), self.borrowers)
-        hashes = [{"borrower_id": borrower_id, "kind": kind, "lookup_hash": value}
-                  for borrower_id, pairs in self.contact_hashes.items() for kind, value in dict.fromkeys(pairs)]
-        if hashes:
-            await session.execute(insert(BorrowerContactHash), hashes)
         if self.debts:
             await session.execute(insert(Debt), [{key: getattr(debt, key) for key in _DEBT_COLUMNS}
                                                  for debt in self.debts])
@@ -87,25 +78,38 @@ async def register_defaults(uow: UnitOfWork, defaults: Sequence[DefaultIn], *, s
     session = uow.session
     now = utcnow()
     debts = await _known_debts(session, source_system, {default.loan_id for default in defaults})
-    borrowers = await _known_borrowers(session, {default.borrower_id for default in defaults})
+    borrowers = await BorrowerRegister.load(session, {default.borrower_id for default in defaults}, cipher=cipher,
+                                            source_system=source_system, now=now)
     inserts = _Inserts()
     results = []
     for default in defaults:
-        borrower_ref = await _borrower_for(uow, default, source_system, borrowers, inserts, cipher, now)
+        borrower_ref = await borrowers.borrower_for(uow, default.borrower_id, default.borrower)
         known = debts.get(default.loan_id)
         if known is None:
             debt = _new_debt(uow, default, source_system, borrower_ref, inserts, now)
             debts[default.loan_id] = _KnownDebt(debt.id, default.as_of_date, pending=debt)
             results.append(Registration("created", debt.id, debt))
-        elif default.as_of_date > known.as_of_date and known.status not in CLOSED:
+        elif newer_figures_apply(held_as_of=known.as_of_date, status=known.status, offered_as_of=default.as_of_date):
             debt = known.pending or await debt_for_update(session, known.id)
             await _apply_newer_figures(uow, debt, default, inserts, now, persisted=known.pending is None)
             known.as_of_date = default.as_of_date
             results.append(Registration("updated", known.id, debt))
         else:
             results.append(Registration("unchanged", known.id))
+    await borrowers.write(session)
     await inserts.write(session)
     return results
+
+
+def defaults_chunk(*, source_system: str, cipher: FieldCipher) -> ChunkHandler:
+    """How `POST /v1/defaults:batch` registers a chunk: all its defaults at once, set-based."""
+    async def handle(uow: UnitOfWork, chunk: Accepted) -> list[ItemResult]:
+        registrations = await register_defaults(uow, [default for _, default in chunk], source_system=source_system,
+                                                cipher=cipher)
+        return [ItemResult(line=item.line, key=default.loan_id, outcome=registration.outcome, id=registration.debt_id)
+                for (item, default), registration in zip(chunk, registrations, strict=True)]
+
+    return handle
 
 
 async def _known_debts(session: AsyncSession, source_system: str, loan_ids: set[str]) -> dict[str, _KnownDebt]:
@@ -114,57 +118,6 @@ async def _known_debts(session: AsyncSession, source_system: str, loan_ids: set[
         .where(Debt.source_system == source_system, one_of(Debt.loan_id, loan_ids))
     )
     return {row.loan_id: _KnownDebt(row.id, row.as_of_date, row.status) for row in rows}
-
-
-async def _known_borrowers(session: AsyncSession, external_ids: set[str]) -> dict[str, _KnownBorrower]:
-    rows = await session.execute(
-        select(Borrower.external_id, Borrower.id, Borrower.content_hash, Borrower.version)
-        .where(one_of(Borrower.external_id, external_ids))
-    )
-    return {row.external_id: _KnownBorrower(row.id, row.content_hash, row.version) for row in rows}
-
-
-async def _borrower_for(uow: UnitOfWork, default: DefaultIn, source_system: str,
-                        borrowers: dict[str, _KnownBorrower], inserts: _Inserts, cipher: FieldCipher,
-                        now: datetime) -> uuid.UUID:
-    """The borrower's id, registering them on first sight and updating them when their data changed."""
-    known = borrowers.get(default.borrower_id)
-    if known is None:
-        sealed = seal(cipher, default.borrower)
-        row = {"id": uuid.uuid4(), "external_id": default.borrower_id, "source_system": source_system,
-               **sealed.columns, "content_hash": sealed.content_hash, "version": 1, "created_at": now,
-               "updated_at": now}
-        inserts.borrowers.append(row)
-        inserts.contact_hashes[row["id"]] = sealed.contact_hashes
-        borrowers[default.borrower_id] = _KnownBorrower(row["id"], sealed.content_hash, 1, pending=row)
-        uow.emit(BorrowerRegistered(
-            borrower_id=default.borrower_id, id_type=row["id_type"], region=row["region"],
-            timezone=row["timezone"], personal_data=for_event(cipher, default.borrower), version=1,
-            registered_at=now,
-        ))
-        return row["id"]  # type: ignore[no-any-return]
-    if default.borrower is not None and content_hash(cipher, default.borrower) != known.content_hash:
-        await _update_borrower(uow, default, known, inserts, cipher, now)
-    return known.id
-
-
-async def _update_borrower(uow: UnitOfWork, default: DefaultIn, known: _KnownBorrower, inserts: _Inserts,
-                           cipher: FieldCipher, now: datetime) -> None:
-    sealed = seal(cipher, default.borrower)
-    known.version += 1
-    known.content_hash = sealed.content_hash
-    changes = {**sealed.columns, "content_hash": sealed.content_hash, "version": known.version, "updated_at": now}
-    if known.pending is not None:
-        known.pending.update(changes)
-    else:
-        await uow.session.execute(update(Borrower).where(Borrower.id == known.id).values(**changes))
-        await uow.session.execute(delete(BorrowerContactHash).where(BorrowerContactHash.borrower_id == known.id))
-    inserts.contact_hashes[known.id] = sealed.contact_hashes
-    uow.emit(BorrowerUpdated(
-        borrower_id=default.borrower_id, id_type=sealed.columns["id_type"], region=sealed.columns["region"],
-        timezone=sealed.columns["timezone"], personal_data=for_event(cipher, default.borrower),
-        version=known.version, updated_at=now,
-    ))
 
 
 def _loan_terms(default: DefaultIn) -> dict[str, Any]:
@@ -213,12 +166,61 @@ async def _apply_newer_figures(uow: UnitOfWork, debt: Debt, default: DefaultIn, 
     before = debt.total_outstanding
     for key, value in _loan_terms(default).items():
         setattr(debt, key, value)
-    debt.status = status_after_balance_change(debt)
-    debt.version += 1
-    debt.updated_at = now
+    debt.status = status_after_balance_change(debt.status, debt.total_outstanding)
     if persisted:  # the stored schedule goes now; the new one is inserted with this call's other rows
         await uow.session.execute(delete(Instalment).where(Instalment.debt_id == debt.id))
     inserts.instalments[debt.id] = _instalment_rows(debt.id, default)
-    inserts.history.append(history_row(debt, cause="default_update", cause_ref=None,
-                                       total_change=debt.total_outstanding - before, occurred_at=now))
-    uow.emit(debt_updated(debt, cause="default_update", at=now))
+    record_change(uow, debt, cause="default_update", cause_ref=None, total_before=before, now=now,
+                  history=inserts.history)
+
+
+# -- reading ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DebtFilter:
+    status: str | None = None
+    borrower_id: str | None = None
+    product: str | None = None
+    as_of_from: date | None = None
+    as_of_to: date | None = None
+
+
+async def list_debts(session: AsyncSession, *, actor: Actor, where: DebtFilter, limit: int,
+                     after: str | None) -> tuple[list[Debt], str | None]:
+    """A page of debts in id order (stable under inserts); a lending core sees only its own."""
+    query: Select[Any] = select(Debt)
+    if lender_only(actor):
+        query = query.where(Debt.source_system == actor.subject)
+    for column, value in ((Debt.status, where.status), (Debt.borrower_id, where.borrower_id),
+                          (Debt.product, where.product)):
+        if value is not None:
+            query = query.where(column == value)
+    if where.as_of_from is not None:
+        query = query.where(Debt.as_of_date >= where.as_of_from)
+    if where.as_of_to is not None:
+        query = query.where(Debt.as_of_date <= where.as_of_to)
+    if after is not None:
+        (last_id,) = decode_cursor(after, uuid.UUID)
+        query = query.where(Debt.id > last_id)
+    rows = list(await session.scalars(query.order_by(Debt.id).limit(limit + 1)))
+    return page_of(rows, limit, lambda debt: (debt.id,))
+
+
+async def get_debt(session: AsyncSession, debt_id: uuid.UUID, *, actor: Actor) -> Debt:
+    debt = await session.get(Debt, debt_id)
+    if debt is None or (lender_only(actor) and debt.source_system != actor.subject):
+        raise NotFound(f"no debt {debt_id}")
+    return debt
+
+
+async def debt_history(session: AsyncSession, debt_id: uuid.UUID, *, actor: Actor, limit: int,
+                       after: str | None) -> tuple[list[BalanceHistory], str | None]:
+    """Every change to a debt's balances and status, oldest first, one page."""
+    await get_debt(session, debt_id, actor=actor)
+    query = select(BalanceHistory).where(BalanceHistory.debt_id == debt_id)
+    if after is not None:
+        (last_id,) = decode_cursor(after, int)
+        query = query.where(BalanceHistory.id > last_id)
+    rows = list(await session.scalars(query.order_by(BalanceHistory.id).limit(limit + 1)))
+    return page_of(rows, limit, lambda entry: (entry.id,))

@@ -1,30 +1,41 @@
-"""Payments and reversals: idempotent on the lending core's payment id, allocated by the waterfall."""
+"""Payments and reversals: idempotent on the lending core's payment id, allocated by the waterfall, each booked
+on the debt's ledger; and a debt's payments."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.common.clock import ensure_utc, utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import PaymentReceived, PaymentReversed
+from debtflow.common.pagination import decode_cursor, page_of
 from debtflow.common.problems import Conflict, InvalidInput, NotFound, field_error
-from debtflow.intake.ledger import (
-    DISPOSED,
+from debtflow.intake.batches.schemas import ItemResult
+from debtflow.intake.batches.service import ChunkHandler, one_by_one
+from debtflow.intake.debts.ledger import (
     allocation_of,
     balance_snapshot,
     debt_by_loan,
     debt_for_update,
-    record_history,
-    status_after_balance_change,
+    record_change,
 )
-from debtflow.intake.models import Debt, Instalment, Payment
-from debtflow.intake.schemas import PaymentIn
-from debtflow.intake.waterfall import Balances, InstalmentState, allocate, cover_instalments, first_unpaid_due_date
+from debtflow.intake.debts.models import Debt, Instalment
+from debtflow.intake.debts.rules import DISPOSED, status_after_balance_change
+from debtflow.intake.payments.models import Payment
+from debtflow.intake.payments.schemas import PaymentIn
+from debtflow.intake.payments.waterfall import (
+    Balances,
+    InstalmentState,
+    allocate,
+    cover_instalments,
+    first_unpaid_due_date,
+)
 
 ZERO = Decimal("0.00")
 
@@ -48,6 +59,7 @@ async def record_payment(uow: UnitOfWork, payment: PaymentIn, *, source_system: 
         raise InvalidInput("the payment's currency is not the debt's", errors=[
             field_error("currency", "debt_currency", f"the debt is in {debt.currency}")])
     now = utcnow()
+    total_before = debt.total_outstanding
     row = Payment(
         id=uuid.uuid4(), source_system=source_system, external_id=payment.payment_id, debt_id=debt.id,
         amount=payment.amount, currency=payment.currency, paid_at=ensure_utc(payment.paid_at), channel=payment.channel,
@@ -65,22 +77,20 @@ async def record_payment(uow: UnitOfWork, payment: PaymentIn, *, source_system: 
         debt.credit_balance += credit
         covered = await _cover_schedule(session, debt, applied)
         row.post_disposal = False
-        debt.status = status_after_balance_change(debt)
+        debt.status = status_after_balance_change(debt.status, debt.total_outstanding)
     row.applied_penalty_interest, row.applied_fees = applied.penalty_interest, applied.fees
     row.applied_interest, row.applied_principal, row.credit = applied.interest, applied.principal, credit
     row.instalment_allocation = [[sequence, str(principal), str(interest)] for sequence, principal, interest in covered]
-    debt.version += 1
-    debt.updated_at = now
     session.add(row)
-    record_history(session, debt, cause="payment", cause_ref=payment.payment_id, total_change=-applied.total,
-                   occurred_at=now)
-    uow.emit(PaymentReceived(
-        payment_id=row.id, lending_core_payment_id=payment.payment_id, debt_id=debt.id,
-        borrower_id=debt.borrower_id, amount=payment.amount, currency=payment.currency, paid_at=payment.paid_at,
-        channel=payment.channel, allocation=allocation_of(applied, credit), post_disposal=row.post_disposal,
-        balances_after=balance_snapshot(debt), first_unpaid_due_date_after=debt.first_unpaid_due_date,
-        status_after=debt.status, version=debt.version,  # type: ignore[arg-type]
-    ))
+    record_change(uow, debt, cause="payment", cause_ref=payment.payment_id, total_before=total_before, now=now,
+                  announce=lambda debt: PaymentReceived(
+                      payment_id=row.id, lending_core_payment_id=payment.payment_id, debt_id=debt.id,
+                      borrower_id=debt.borrower_id, amount=payment.amount, currency=payment.currency,
+                      paid_at=payment.paid_at, channel=payment.channel, allocation=allocation_of(applied, credit),
+                      post_disposal=row.post_disposal, balances_after=balance_snapshot(debt),
+                      first_unpaid_due_date_after=debt.first_unpaid_due_date, status_after=debt.status,  # type: ignore[arg-type]
+                      version=debt.version,
+                  ))
     return PaymentOutcome(row, created=True)
 
 
@@ -100,25 +110,24 @@ async def reverse_payment(uow: UnitOfWork, *, source_system: str, payment_id: st
         raise Conflict(f"payment {payment_id} was already reversed ({payment.reversal_reason})")
     debt = await debt_for_update(session, payment.debt_id)
     now = utcnow()
+    total_before = debt.total_outstanding
     if payment.post_disposal:
         debt.recovered_after_disposal -= payment.amount
     else:
         debt.set_balances(debt.balances.plus(payment.applied))
         debt.credit_balance -= payment.credit
         await _uncover_schedule(session, debt, payment)
-        debt.status = status_after_balance_change(debt)
+        debt.status = status_after_balance_change(debt.status, debt.total_outstanding)
     payment.status, payment.reversal_reason, payment.reversed_at = "reversed", reason_code, now
-    debt.version += 1
-    debt.updated_at = now
-    record_history(session, debt, cause="reversal", cause_ref=payment_id, total_change=payment.applied.total,
-                   occurred_at=now)
-    uow.emit(PaymentReversed(
-        payment_id=payment.id, lending_core_payment_id=payment_id, debt_id=debt.id, borrower_id=debt.borrower_id,
-        amount=payment.amount, currency=payment.currency,
-        reversed_allocation=allocation_of(payment.applied, payment.credit), post_disposal=payment.post_disposal,
-        balances_after=balance_snapshot(debt), first_unpaid_due_date_after=debt.first_unpaid_due_date,
-        status_after=debt.status, reason_code=reason_code, reversed_at=now, version=debt.version,  # type: ignore[arg-type]
-    ))
+    record_change(uow, debt, cause="reversal", cause_ref=payment_id, total_before=total_before, now=now,
+                  announce=lambda debt: PaymentReversed(
+                      payment_id=payment.id, lending_core_payment_id=payment_id, debt_id=debt.id,
+                      borrower_id=debt.borrower_id, amount=payment.amount, currency=payment.currency,
+                      reversed_allocation=allocation_of(payment.applied, payment.credit),
+                      post_disposal=payment.post_disposal, balances_after=balance_snapshot(debt),
+                      first_unpaid_due_date_after=debt.first_unpaid_due_date, status_after=debt.status,  # type: ignore[arg-type]
+                      reason_code=reason_code, reversed_at=now, version=debt.version,
+                  ))
     return PaymentOutcome(payment, created=True)
 
 
@@ -178,7 +187,24 @@ async def _uncover_schedule(session: AsyncSession, debt: Debt, payment: Payment)
     debt.first_unpaid_due_date = first_unpaid_due_date(_states(rows))
 
 
-async def payments_of(session: AsyncSession, debt_id: uuid.UUID) -> list[Payment]:
-    return list(await session.scalars(
-        select(Payment).where(Payment.debt_id == debt_id).order_by(Payment.paid_at, Payment.received_at)
-    ))
+async def payments_of(session: AsyncSession, debt_id: uuid.UUID, *, limit: int, after: str | None
+                      ) -> tuple[list[Payment], str | None]:
+    """A debt's payments in the order they were paid (then received), one keyset page."""
+    query = select(Payment).where(Payment.debt_id == debt_id)
+    if after is not None:
+        paid_at, received_at, payment_id = decode_cursor(after, datetime, datetime, uuid.UUID)
+        query = query.where(tuple_(Payment.paid_at, Payment.received_at, Payment.id) >
+                            tuple_(paid_at, received_at, payment_id))
+    query = query.order_by(Payment.paid_at, Payment.received_at, Payment.id).limit(limit + 1)
+    return page_of(list(await session.scalars(query)), limit,
+                   lambda payment: (payment.paid_at, payment.received_at, payment.id))
+
+
+def payments_chunk(*, source_system: str, waterfall: tuple[str, ...]) -> ChunkHandler:
+    """How `POST /v1/payments:batch` records a chunk: each payment in turn, each alone if it fails."""
+    async def apply(uow: UnitOfWork, payment: PaymentIn) -> ItemResult:
+        outcome = await record_payment(uow, payment, source_system=source_system, waterfall=waterfall)
+        return ItemResult(line=0, key=payment.payment_id, outcome="created" if outcome.created else "unchanged",
+                          id=outcome.payment.id)
+
+    return one_by_one(apply, "payment_id")

@@ -8,8 +8,8 @@ from typing import Any
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import CloudEvent, DebtSettled, DebtSold, DebtWrittenOff
-from debtflow.intake.ledger import debt_for_update, debt_updated, record_history
-from debtflow.intake.waterfall import Balances
+from debtflow.intake.debts.ledger import debt_for_update, record_change
+from debtflow.intake.payments.waterfall import Balances
 
 ZERO = Decimal("0.00")
 
@@ -38,8 +38,4 @@ async def _dispose(uow: UnitOfWork, event: CloudEvent[Any], *, status: str, caus
         debt.set_balances(Balances())
         debt.first_unpaid_due_date = None
     debt.status = status
-    debt.version += 1
-    debt.updated_at = now
-    record_history(uow.session, debt, cause=cause, cause_ref=event.id,
-                   total_change=debt.total_outstanding - before, occurred_at=now)
-    uow.emit(debt_updated(debt, cause="disposal", at=now))
+    record_change(uow, debt, cause=cause, cause_ref=event.id, total_before=before, now=now, event_cause="disposal")

@@ -10,10 +10,13 @@ from sqlalchemy import select
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.problems import Conflict, InvalidInput, field_error
-from debtflow.intake.ledger import CLOSED, debt_by_loan, debt_updated, record_history, status_after_balance_change
-from debtflow.intake.models import BalanceSnapshotRow
-from debtflow.intake.schemas import SnapshotIn
-from debtflow.intake.waterfall import Balances
+from debtflow.intake.batches.schemas import ItemResult
+from debtflow.intake.batches.service import ChunkHandler, one_by_one
+from debtflow.intake.debts.ledger import debt_by_loan, record_change
+from debtflow.intake.debts.rules import newer_figures_apply, status_after_balance_change
+from debtflow.intake.payments.waterfall import Balances
+from debtflow.intake.snapshots.models import BalanceSnapshotRow
+from debtflow.intake.snapshots.schemas import SnapshotIn
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ async def record_snapshot(uow: UnitOfWork, snapshot: SnapshotIn, *, source_syste
                            slug="snapshot-conflict")
         return SnapshotOutcome("unchanged", existing)
     now = utcnow()
-    applies = snapshot.as_of_date > debt.as_of_date and debt.status not in CLOSED
+    applies = newer_figures_apply(held_as_of=debt.as_of_date, status=debt.status, offered_as_of=snapshot.as_of_date)
     row = BalanceSnapshotRow(
         debt_id=debt.id, as_of_date=snapshot.as_of_date, principal_outstanding=balances.principal,
         interest_outstanding=balances.interest, penalty_interest_outstanding=balances.penalty_interest,
@@ -57,10 +60,15 @@ async def record_snapshot(uow: UnitOfWork, snapshot: SnapshotIn, *, source_syste
     debt.set_balances(balances)
     debt.first_unpaid_due_date = snapshot.first_unpaid_due_date
     debt.as_of_date = snapshot.as_of_date
-    debt.status = status_after_balance_change(debt)
-    debt.version += 1
-    debt.updated_at = now
-    record_history(session, debt, cause="snapshot", cause_ref=snapshot.as_of_date.isoformat(),
-                   total_change=debt.total_outstanding - before, occurred_at=now)
-    uow.emit(debt_updated(debt, cause="snapshot", at=now))
+    debt.status = status_after_balance_change(debt.status, debt.total_outstanding)
+    record_change(uow, debt, cause="snapshot", cause_ref=snapshot.as_of_date.isoformat(), total_before=before, now=now)
     return SnapshotOutcome("updated", row)
+
+
+def snapshots_chunk(*, source_system: str) -> ChunkHandler:
+    """How `POST /v1/snapshots:batch` records a chunk: each snapshot in turn, each alone if it fails."""
+    async def apply(uow: UnitOfWork, snapshot: SnapshotIn) -> ItemResult:
+        outcome = await record_snapshot(uow, snapshot, source_system=source_system)
+        return ItemResult(line=0, key=snapshot.loan_id, outcome=outcome.outcome)
+
+    return one_by_one(apply, "loan_id")

@@ -1,8 +1,10 @@
-"""What every change to a debt shares: the history row it appends, the balances it announces, its event."""
+"""A debt's ledger: every change to a debt goes through `record_change` (its next version, the time, the history
+row and its event), and the lookups that lock a debt before changing it."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -10,16 +12,28 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from debtflow.common.events import BalanceSnapshot, DebtUpdated, PaymentAllocation
+from debtflow.common.db import UnitOfWork
+from debtflow.common.events import BalanceSnapshot, DebtUpdated, EventPayload, PaymentAllocation
 from debtflow.common.problems import NotFound
-from debtflow.intake.models import BalanceHistory, Debt
-from debtflow.intake.waterfall import Balances
+from debtflow.intake.debts.models import BalanceHistory, Debt
+from debtflow.intake.payments.waterfall import Balances
 
-#: Statuses in which the debt has left the lender's books; payments then count as recoveries.
-DISPOSED = frozenset({"sold", "written_off"})
-#: Closed for good: later figures from the lending core are kept but not applied (a settlement waived the
-#: rest, and reopening it would send collectors after a borrower who settled).
-CLOSED = DISPOSED | {"settled"}
+
+def record_change(uow: UnitOfWork, debt: Debt, *, cause: str, cause_ref: str | None, total_before: Decimal,
+                  now: datetime, announce: Callable[[Debt], EventPayload] | None = None,
+                  event_cause: str | None = None, history: list[dict[str, Any]] | None = None) -> None:
+    """Book a change already made to `debt`'s figures: bump its version, append its history row (to `history`
+    when the caller inserts rows in bulk, else to the session) and emit its event: `announce(debt)` when the
+    change has one of its own (a payment), else debt.updated with `event_cause` (default: `cause`)."""
+    debt.version += 1
+    debt.updated_at = now
+    row = history_row(debt, cause=cause, cause_ref=cause_ref, total_change=debt.total_outstanding - total_before,
+                      occurred_at=now)
+    if history is not None:
+        history.append(row)
+    else:
+        uow.session.add(BalanceHistory(**row))
+    uow.emit(announce(debt) if announce is not None else debt_updated(debt, cause=event_cause or cause, at=now))
 
 
 def history_row(debt: Debt, *, cause: str, cause_ref: str | None, total_change: Decimal,
@@ -32,12 +46,6 @@ def history_row(debt: Debt, *, cause: str, cause_ref: str | None, total_change: 
         "credit_balance": debt.credit_balance, "total_change": total_change,
         "first_unpaid_due_date": debt.first_unpaid_due_date, "status": debt.status, "occurred_at": occurred_at,
     }
-
-
-def record_history(session: AsyncSession, debt: Debt, *, cause: str, cause_ref: str | None,
-                   total_change: Decimal, occurred_at: datetime) -> None:
-    session.add(BalanceHistory(**history_row(debt, cause=cause, cause_ref=cause_ref, total_change=total_change,
-                                             occurred_at=occurred_at)))
 
 
 def balance_snapshot(debt: Debt) -> BalanceSnapshot:
@@ -61,13 +69,6 @@ def debt_updated(debt: Debt, *, cause: str, at: datetime) -> DebtUpdated:
     )
 
 
-def status_after_balance_change(debt: Debt) -> str:
-    """Paid down to nothing is settled; owing again (a reversal, newer figures) reopens a settled debt."""
-    if debt.status in DISPOSED:
-        return debt.status
-    return "settled" if debt.total_outstanding == 0 else "open"
-
-
 async def debt_for_update(session: AsyncSession, debt_id: uuid.UUID) -> Debt:
     """Load a debt and lock its row (PostgreSQL) so concurrent changes to one debt apply one after another."""
     debt = await session.scalar(select(Debt).where(Debt.id == debt_id).with_for_update())
@@ -82,4 +83,3 @@ async def debt_by_loan(session: AsyncSession, source_system: str, loan_id: str, 
     if debt is None:
         raise NotFound(f"no loan {loan_id} registered by {source_system}", slug="unknown-loan")
     return debt
-

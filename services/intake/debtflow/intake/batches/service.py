@@ -1,0 +1,89 @@
+"""Running a batch: every item judged on its own, accepted items handled in chunks (one transaction each) by the
+capability's chunk handler, a result per line. The capabilities bring their handlers (debts.defaults_chunk,
+payments.payments_chunk, snapshots.snapshots_chunk)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from debtflow.common.db import UnitOfWork, UnitOfWorkFactory
+from debtflow.common.problems import Problem, problem_document, validation_errors
+from debtflow.intake.batches.input import RawItem
+from debtflow.intake.batches.schemas import BatchOut, ItemResult
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Accepted = list[tuple[RawItem, Any]]
+ChunkHandler = Callable[[UnitOfWork, Accepted], Awaitable[list[ItemResult]]]
+
+# -- running a batch -------------------------------------------------------------------------------
+
+
+def _rejected(item: RawItem, problem: dict[str, Any], key: str | None = None) -> ItemResult:
+    return ItemResult(line=item.line, key=key, outcome="rejected", problem=problem)
+
+
+def validate_items(items: Sequence[RawItem], model: type[ModelT], key_field: str
+                   ) -> tuple[list[tuple[RawItem, ModelT]], dict[int, ItemResult]]:
+    """Split items into the valid (parsed) and the rejected (with a problem naming fields and rules)."""
+    accepted: list[tuple[RawItem, ModelT]] = []
+    rejected: dict[int, ItemResult] = {}
+    for item in items:
+        key = str(item.data.get(key_field)) if item.data and item.data.get(key_field) is not None else None
+        if item.data is None:
+            rejected[item.line] = _rejected(item, problem_document(
+                422, "malformed-item", "Malformed item", f"line {item.line}: {item.error}"))
+            continue
+        try:
+            accepted.append((item, model.model_validate(item.data)))
+        except ValidationError as error:
+            errors = validation_errors(error.errors(include_input=False), location="body")
+            fields = ", ".join(sorted({entry["field"] for entry in errors}))
+            rejected[item.line] = _rejected(item, problem_document(
+                422, "validation-error", "Invalid input", f"line {item.line}: invalid {fields}", errors=errors), key)
+    return accepted, rejected
+
+
+async def run_batch(uow_factory: UnitOfWorkFactory, items: Sequence[RawItem], *, model: type[BaseModel],
+                    key_field: str, chunk_size: int, handle_chunk: ChunkHandler) -> BatchOut:
+    accepted, rejected = validate_items(items, model, key_field)
+    results: dict[int, ItemResult] = dict(rejected)
+    for start in range(0, len(accepted), chunk_size):
+        chunk = accepted[start:start + chunk_size]
+        try:
+            async with uow_factory() as uow:
+                chunk_results = await handle_chunk(uow, chunk)
+        except IntegrityError:
+            # Another request committed some of the same keys meanwhile; once more sees their rows.
+            async with uow_factory() as uow:
+                chunk_results = await handle_chunk(uow, chunk)
+        results.update({result.line: result for result in chunk_results})
+    ordered = [results[item.line] for item in items]
+    return BatchOut(received=len(items), outcomes=dict(Counter(result.outcome for result in ordered)),
+                    results=ordered)
+
+
+def one_by_one(apply: Callable[[UnitOfWork, Any], Awaitable[ItemResult]], key_field: str) -> ChunkHandler:
+    """Items that each touch one debt under a lock: applied in turn, each in a savepoint so one failure
+    rolls back only itself."""
+    async def handle(uow: UnitOfWork, chunk: Accepted) -> list[ItemResult]:
+        results = []
+        for item, parsed in chunk:
+            try:
+                async with uow.savepoint():  # its rows and its events go together if it fails
+                    result = await apply(uow, parsed)
+                results.append(result.model_copy(update={"line": item.line}))
+            except Problem as problem:
+                results.append(_rejected(item, problem.document(), getattr(parsed, key_field)))
+        return results
+
+    return handle
+
+
+def plain_from_csv(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as the JSON item it stands for: each column a field; empty cells are absent."""
+    return {column: cell.strip() for column, cell in row.items() if cell.strip()}

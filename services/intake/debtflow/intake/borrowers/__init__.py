@@ -1,0 +1,1 @@
+"""Borrowers: personal data encrypted at rest, masked by role, found by keyed hashes."""

@@ -1,0 +1,104 @@
+"""Borrowers' personal data as lending cores send it, as staff search for it, and as answers show it (masked)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from debtflow.common.clock import TimeZoneName
+from debtflow.common.pii import check_email, check_phone, check_resident_id
+
+IdType = Literal["resident_id", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent_resident", "other"]
+
+
+class BorrowerIn(BaseModel):
+    """The borrower's personal data. Stored encrypted; answered masked unless the caller has `pii:read`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=100)
+    id_type: IdType | None = Field(None, description="`resident_id` numbers are checked against GB 11643.")
+    id_number: str | None = Field(None, min_length=5, max_length=32)
+    phones: list[str] = Field(default_factory=list, max_length=5, description="E.164, e.g. +8613800138000")
+    emails: list[str] = Field(default_factory=list, max_length=5)
+    address: str | None = Field(None, min_length=1, max_length=300)
+    region: str | None = Field(None, min_length=1, max_length=64, description="Province or region (not secret).")
+    timezone: TimeZoneName | None = Field(None, description="IANA time zone, used for contact hours, e.g. Asia/Shanghai.")
+    date_of_birth: date | None = None
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, number: str | None, info: ValidationInfo) -> str | None:
+        if number is None:
+            return None
+        if info.data.get("id_type") in (None, "resident_id"):
+            return check_resident_id(number)
+        if not number.isalnum():
+            raise ValueError("an identity document number has letters and digits only")
+        return number.upper()
+
+    @field_validator("phones")
+    @classmethod
+    def _phones(cls, phones: list[str]) -> list[str]:
+        return list(dict.fromkeys(check_phone(phone) for phone in phones))
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, emails: list[str]) -> list[str]:
+        return list(dict.fromkeys(check_email(email) for email in emails))
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _birth(cls, born: date | None) -> date | None:
+        if born is not None and not date(1900, 1, 1) <= born <= datetime.now(UTC).date():
+            raise ValueError("must be a real date of birth in the past")
+        return born
+
+
+class BorrowerOut(BaseModel):
+    """Personal fields are masked (e.g. `110***********002X`) unless the caller holds `pii:read`."""
+
+    borrower_id: str
+    source_system: str
+    masked: bool
+    name: str | None
+    id_type: str | None
+    id_number: str | None
+    phones: list[str]
+    emails: list[str]
+    address: str | None
+    date_of_birth: str | None
+    region: str | None
+    timezone: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class BorrowerSearchIn(BaseModel):
+    """Exactly one way to find a borrower; sent in a body so personal data never sits in a URL or access log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: str | None = Field(None, min_length=5, max_length=32)
+    phone: str | None = None
+    email: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BorrowerSearchIn:
+        if sum(value is not None for value in (self.id_number, self.phone, self.email)) != 1:
+            raise ValueError("give exactly one of id_number, phone, email")
+        if self.phone is not None:
+            self.phone = check_phone(self.phone)
+        if self.email is not None:
+            self.email = check_email(self.email)
+        return self

@@ -1,0 +1,1 @@
+"""The debt register: each defaulted loan the lending cores report, its balances, schedule and every change."""

@@ -1,0 +1,1 @@
+"""Payments and reversals: allocated by the configured waterfall, undone exactly."""
