@@ -7,7 +7,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 # UV_SYSTEM_CERTS, not UV_NATIVE_TLS: uv 0.13 deprecated the old name and warns about it on every command.
 export UV_SYSTEM_CERTS ?= 1
 
-.PHONY: install run demo test docs docs-check bench clean
+.PHONY: install run demo test lint docs docs-check bench clean
 
 $(CURDIR)/.tools/bin/uv:
 	@python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "debtflow needs Python 3.11 or newer")'
@@ -26,6 +26,9 @@ demo: install
 test: install
 	$(UV) run --frozen pytest
 
+lint: install
+	$(UV) run --frozen ruff check .
+
 docs: install
 	$(UV) run --frozen debtflow docs
 
@@ -35,5 +38,6 @@ docs-check: install
 bench: install
 	$(UV) run --frozen python bench/pipeline.py
 
+# Starts over: the services' SQLite databases and logs live under var/ (the embedded broker keeps nothing).
 clean:
 	rm -rf var .pytest_cache

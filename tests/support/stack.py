@@ -76,7 +76,7 @@ class ServiceProcess:
 
     def start(self, environment: dict[str, str], cwd: Path) -> None:
         """Start it exactly as `debtflow run` does; the port comes with the environment."""
-        self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self._log_file = open(self.log_path, "ab")
         self.process = start_service(self.name, self._log_file, env=environment, cwd=cwd)
 
     @property

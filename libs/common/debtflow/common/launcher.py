@@ -89,7 +89,8 @@ def _print_banner(urls: dict[str, str], settings: ServiceSettings, broker_addres
     print(f"  {'broker':<15} {broker_address}")
     lender = TokenService(secret=settings.auth_secret.get_secret_value(), issuer=settings.auth_issuer,
                           audience=settings.auth_audience).issue(subject="lending-core", roles=["lender"])
-    print("\nTry it (a development token for a lending core; `uv run debtflow token --role supervisor` for staff):\n")
+    print("\nTry it from another shell in this directory (a development token for a lending core;"
+          " `./debtflow token --role supervisor` makes one for staff):\n")
     print(f"  TOKEN={lender}")
     print(f"""  curl -s -X POST {urls['intake']}/v1/defaults -H "Authorization: Bearer $TOKEN" \\
        -H 'Content-Type: application/json' \\

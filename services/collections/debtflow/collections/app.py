@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from debtflow.common.web import ServiceDefinition, create_app
 from debtflow.collections.cases import api as cases
 from debtflow.collections.consumers import build_handlers
 from debtflow.collections.models import Base
 from debtflow.collections.settings import CollectionsSettings
+from debtflow.common.web import ServiceDefinition, create_app
 
 
 def build_definition(settings: CollectionsSettings | None = None) -> ServiceDefinition:

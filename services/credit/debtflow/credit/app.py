@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from debtflow.common.web import ServiceDefinition, create_app
-from debtflow.credit.portfolio import api as portfolio
 from debtflow.credit.consumers import build_handlers
 from debtflow.credit.models import Base
+from debtflow.credit.portfolio import api as portfolio
 from debtflow.credit.settings import CreditSettings
 
 

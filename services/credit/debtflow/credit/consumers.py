@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from debtflow.common.events import DebtClassified, DebtRegistered, DebtUpdated, PaymentReceived, PaymentReversed
+from debtflow.common.events import (
+    DebtClassified,
+    DebtRegistered,
+    DebtUpdated,
+    PaymentReceived,
+    PaymentReversed,
+)
 from debtflow.common.messaging.consumer import Handlers
-from debtflow.credit.portfolio.service import on_debt_classified, on_debt_registered, on_debt_updated, on_payment
+from debtflow.credit.portfolio.service import (
+    on_debt_classified,
+    on_debt_registered,
+    on_debt_updated,
+    on_payment,
+)
 from debtflow.credit.settings import CreditSettings
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 
 
-class one_of(ColumnElement[bool]):  # noqa: N801 - reads like the SQL it stands for
+class one_of(ColumnElement[bool]):
     """`column IN (values)`; on PostgreSQL `column = ANY(:values)`, a single array parameter.
 
     With one parameter per value, asyncpg's prepared statement soon gets a generic plan that cannot use

@@ -39,7 +39,7 @@ class MoneySum(TypeDecorator[Decimal]):
         return exact_cents(Decimal(value))
 
 
-class money_sum(ColumnElement[Decimal]):  # noqa: N801 - reads like the SQL aggregate it stands for
+class money_sum(ColumnElement[Decimal]):
     """`sum(amount)` of a Money column or expression (NULLs skipped; NULL when there is nothing to add).
 
     PostgreSQL sums NUMERIC exactly and without limit. SQLite holds money as integer cents and its sum()

@@ -21,7 +21,7 @@ class EventPayload(BaseModel):
 
     def subject(self) -> str:
         """The aggregate the event is about; also the Kafka key. Debt events are keyed by debt id."""
-        return str(getattr(self, "debt_id"))
+        return str(self.debt_id)
 
 
 P = TypeVar("P", bound=type[EventPayload])

@@ -178,7 +178,7 @@ class EventConsumer:
                         outcomes.append((record.header("ce_type") or "unknown", "ignored"))
                         continue
                     outcomes.append((event.type, await self._deliver(uow, event)))
-        except Exception as error:  # noqa: BLE001 - rolled back; the caller decides what to redo
+        except Exception as error:
             if len(outcomes) == len(run):  # every handler ran but the commit failed: nothing stands
                 log.info("batch commit failed; handling the records one at a time", error=repr(error)[:300])
                 return _RunAttempt(committed=False)
@@ -248,7 +248,7 @@ class EventConsumer:
                     await asyncio.sleep(transient_wait)
                     transient_wait = min(transient_wait * 2, self.max_backoff)
                     continue
-            except Exception as error:  # noqa: BLE001 - any handler failure counts as an attempt
+            except Exception as error:
                 failure = error
             if attempt >= self.max_attempts:
                 log.error("event failed every attempt; dead-lettering", event_id=event.id, event_type=event.type,

@@ -222,12 +222,12 @@ def _operations_router() -> APIRouter:
         try:
             await runtime.check_database()
             checks["database"] = "ok"
-        except Exception as error:  # noqa: BLE001 - any failure means not ready
+        except Exception as error:
             checks["database"] = f"unavailable: {type(error).__name__}"
         try:
             await runtime.bus.check()
             checks["broker"] = "ok"
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             checks["broker"] = f"unavailable: {type(error).__name__}"
         checks["relay"] = runtime.relay.state
         if runtime.consumer is not None:

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = _arguments(argv)
     try:
         serve(arguments.service, host=arguments.host, port=arguments.port)
-    except Exception:  # noqa: BLE001 - anything that escapes is reported in the log format, not as a bare traceback
+    except Exception:
         log.exception("the service failed", service=arguments.service)
         return 1
     return 0

@@ -259,7 +259,7 @@ class _Writes:
             await session.execute(insert(HISTORY), self.history)
 
 
-class _database_lock:  # noqa: N801 - used as `async with`
+class _database_lock:
     """On PostgreSQL, one re-ageing run at a time across every replica (an advisory lock held by a session)."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:

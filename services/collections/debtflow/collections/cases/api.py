@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from debtflow.common.auth import STAFF_ROLES, Actor, Role, require_roles
-from debtflow.common.web import ReadSession, UnitOfWorks, service_router
 from debtflow.collections.cases import service
 from debtflow.collections.cases.schemas import CaseOut, EscalationIn
+from debtflow.common.auth import STAFF_ROLES, Actor, Role, require_roles
+from debtflow.common.web import ReadSession, UnitOfWorks, service_router
 
 router = service_router(prefix="/v1", tags=["cases"])
 Staff = Annotated[Actor, Depends(require_roles(*STAFF_ROLES))]

@@ -6,14 +6,20 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from debtflow.common.auth import Actor
-from debtflow.common.clock import utcnow
-from debtflow.common.db import UnitOfWork
-from debtflow.common.events import CloudEvent, DebtClassified, DebtEscalatedToLegal, ScheduledAction, StrategyAssigned
-from debtflow.common.problems import Conflict, NotFound
 from debtflow.collections.cases.models import CollectionCase
 from debtflow.collections.contact_policy.rules import ContactWindow, first_permitted_contact
 from debtflow.collections.strategies.rules import strategy_for_bucket
+from debtflow.common.auth import Actor
+from debtflow.common.clock import utcnow
+from debtflow.common.db import UnitOfWork
+from debtflow.common.events import (
+    CloudEvent,
+    DebtClassified,
+    DebtEscalatedToLegal,
+    ScheduledAction,
+    StrategyAssigned,
+)
+from debtflow.common.problems import Conflict, NotFound
 
 
 async def assign_strategy(uow: UnitOfWork, event: CloudEvent[DebtClassified], *, window: ContactWindow) -> None:

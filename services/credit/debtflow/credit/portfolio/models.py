@@ -9,10 +9,8 @@ from decimal import Decimal
 from sqlalchemy import Date, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from debtflow.credit.models import Base
 from debtflow.common.db import Money, UTCDateTime
-
-
+from debtflow.credit.models import Base
 
 
 class PortfolioDebt(Base):

@@ -19,8 +19,8 @@ from debtflow.common.events import (
     PaymentReceived,
     PaymentReversed,
 )
-from debtflow.credit.portfolio.summary import CurrencySummary, summarise
 from debtflow.credit.portfolio.models import PortfolioDebt
+from debtflow.credit.portfolio.summary import CurrencySummary, summarise
 
 
 async def on_debt_registered(uow: UnitOfWork, event: CloudEvent[DebtRegistered]) -> None:

@@ -8,10 +8,8 @@ from datetime import datetime
 from sqlalchemy import String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from debtflow.legal.models import Base
 from debtflow.common.db import UTCDateTime
-
-
+from debtflow.legal.models import Base
 
 
 class LegalCase(Base):
