@@ -53,3 +53,13 @@ def test_the_console_script_is_installed() -> None:
     result = subprocess.run([sys.executable, "-m", "debtflow.common.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "token" in result.stdout and "outbox" in result.stdout and "run" in result.stdout
+
+
+def test_serve_runs_one_service_with_the_host_and_port_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    import debtflow.common.web.serve as serve_module
+
+    started: list[tuple[str, str | None, int | None]] = []
+    monkeypatch.setattr(serve_module, "serve", lambda service, *, host, port: started.append((service, host, port)))
+    assert main(["serve", "crm", "--host", "0.0.0.0", "--port", "9106"]) == 0
+    assert main(["serve", "intake"]) == 0
+    assert started == [("crm", "0.0.0.0", 9106), ("intake", None, None)]

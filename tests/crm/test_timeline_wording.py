@@ -28,13 +28,13 @@ BORROWER = "BR-88812"
         pytest.param(
             classified(DEBT, borrower_id=BORROWER, dpd_bucket="M6+", five_tier_class="doubtful", days_past_due=285,
                        previous_dpd_bucket="M6", previous_five_tier_class="substandard"),
-            ["M6+", "was M6", "285 days past due", "doubtful"],
+            ["bucket M6 → M6+", "285 days past due", "five-tier class substandard → doubtful"],
             id="reclassified",
         ),
         pytest.param(
             classified(DEBT, borrower_id=BORROWER, dpd_bucket="M2", five_tier_class="special_mention",
                        days_past_due=45),
-            ["M2", "45 days past due", "special mention"],
+            ["First classified", "bucket M2", "45 days past due", "special mention"],
             id="first-classification",
         ),
         pytest.param(
@@ -61,9 +61,32 @@ def test_each_event_reads_with_its_key_facts(payload: EventPayload, facts: list[
     assert len(summary) <= 500
 
 
-def test_a_classification_in_the_same_bucket_does_not_claim_a_change() -> None:
-    summary = describe(classified(DEBT, dpd_bucket="M4", previous_dpd_bucket="M4"))
-    assert "was" not in summary
+def test_a_classification_in_the_same_bucket_does_not_claim_a_bucket_change() -> None:
+    summary = describe(classified(DEBT, dpd_bucket="M4", previous_dpd_bucket="M4", previous_five_tier_class="substandard",
+                                  ifrs9_stage=3, previous_ifrs9_stage=2))
+    assert "bucket" not in summary and "five-tier" not in summary
+    assert "IFRS 9 stage 2 → 3" in summary
+
+
+def test_successive_reclassifications_in_one_bucket_say_which_dimension_changed() -> None:
+    """The defect: a run of "Classified M6, 170 days past due" lines that all read the same."""
+    same = {"dpd_bucket": "M6", "previous_dpd_bucket": "M6", "five_tier_class": "doubtful",
+            "previous_five_tier_class": "doubtful", "days_past_due": 170}
+    lines = [
+        describe(classified(DEBT, **same, ifrs9_stage=3, previous_ifrs9_stage=2)),
+        describe(classified(DEBT, **same, default_flag=True, previous_default_flag=False)),
+        describe(classified(DEBT, **same, priority_tier="P1", previous_priority_tier="P2")),
+        describe(classified(DEBT, **same, overdue_type="disputed", previous_overdue_type="default")),
+    ]
+    assert len(set(lines)) == len(lines), lines
+    assert ["IFRS 9 stage 2 → 3" in lines[0], "not in default → in default" in lines[1],
+            "priority P2 → P1" in lines[2], "overdue type default → disputed" in lines[3]] == [True] * 4
+
+
+def test_a_reclassification_that_moves_no_shown_dimension_names_the_rule_set() -> None:
+    summary = describe(classified(DEBT, dpd_bucket="M4", previous_dpd_bucket="M4",
+                                  previous_five_tier_class="substandard"))
+    assert "rule set builtin-2026.1" in summary and "M4 unchanged" in summary
 
 
 @pytest.mark.parametrize(

@@ -163,14 +163,15 @@ def registered(
 def classified(
     debt_id: uuid.UUID, *, borrower_id: str = "BR-1", dpd_bucket: str = "M4", five_tier_class: str = "substandard",
     days_past_due: int = 100, as_of: date = date(2026, 11, 27), exposure: str = "1000.00", currency: str = "CNY",
-    previous_dpd_bucket: str | None = None, previous_five_tier_class: str | None = None,
+    previous_dpd_bucket: str | None = None, previous_five_tier_class: str | None = None, **dimensions: Any,
 ) -> DebtClassified:
+    """`dimensions`: the other fields of the event (ifrs9_stage, previous_ifrs9_stage, priority_tier, ...)."""
     return DebtClassified(
         debt_id=debt_id, borrower_id=borrower_id, as_of_date=as_of, days_past_due=days_past_due,
         dpd_bucket=dpd_bucket, five_tier_class=five_tier_class,  # type: ignore[arg-type]
         previous_dpd_bucket=previous_dpd_bucket, previous_five_tier_class=previous_five_tier_class,  # type: ignore[arg-type]
         exposure=Decimal(exposure), currency=currency, ruleset_version="builtin-2026.1",
-        reason_codes=("dpd_over_90",), classified_at=NOW,
+        reason_codes=("dpd_over_90",), classified_at=NOW, **dimensions,
     )
 
 

@@ -120,6 +120,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_stack(demo=args.demo, external_broker=args.external_broker)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from debtflow.common.web.serve import main
+
+    return main([args.service, *(["--host", args.host] if args.host else []),
+                 *(["--port", str(args.port)] if args.port else [])])
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from debtflow.common.demo import run_demo
 
@@ -164,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--external-broker", action="store_true",
                      help="use the broker at DEBTFLOW_KAFKA_BOOTSTRAP_SERVERS instead of starting one")
     run.set_defaults(handler=cmd_run)
+
+    serve = commands.add_parser("serve", help="run one service under uvicorn, as `debtflow run` starts it")
+    serve.add_argument("service", choices=names)
+    serve.add_argument("--host", help="address to bind (default: the service's HOST setting)")
+    serve.add_argument("--port", type=int, help="port to bind (default: the service's PORT setting)")
+    serve.set_defaults(handler=cmd_serve)
 
     demo = commands.add_parser("demo", help="post a sample portfolio to running services and show the outcome")
     demo.add_argument("--host", default="127.0.0.1")

@@ -36,12 +36,38 @@ def _registered(event: DebtRegistered) -> str:
             f"{event.currency} {event.total_outstanding} outstanding, unpaid since {event.first_unpaid_due_date}")
 
 
+def _dimension_words(value: object) -> str:
+    if isinstance(value, bool):
+        return "in default" if value else "not in default"
+    return str(value).replace("_", " ")
+
+
+def _classification_dimensions(event: DebtClassified) -> list[tuple[str, object, object]]:
+    """(label, previous, now) for every dimension the timeline shows, in reading order."""
+    return [
+        ("bucket", event.previous_dpd_bucket, event.dpd_bucket),
+        ("five-tier class", event.previous_five_tier_class, event.five_tier_class),
+        ("IFRS 9 stage", event.previous_ifrs9_stage, event.ifrs9_stage),
+        ("default", event.previous_default_flag, event.default_flag),
+        ("overdue type", event.previous_overdue_type, event.overdue_type),
+        ("priority", event.previous_priority_tier, event.priority_tier),
+    ]
+
+
 def _classified(event: DebtClassified) -> str:
-    change = ""
-    if event.previous_dpd_bucket and event.previous_dpd_bucket != event.dpd_bucket:
-        change = f" (was {event.previous_dpd_bucket})"
-    return (f"Classified {event.dpd_bucket}{change}, {event.days_past_due} days past due, "
-            f"five-tier class {event.five_tier_class.replace('_', ' ')}")
+    """Names what changed, so that a run of reclassifications does not read as the same line over and over."""
+    dimensions = _classification_dimensions(event)
+    days = f"{event.days_past_due} days past due"
+    if event.previous_dpd_bucket is None:  # the first classification of the debt: every dimension is news
+        shown = [f"{label} {_dimension_words(now)}" if label != "default" else _dimension_words(now)
+                 for label, _, now in dimensions if now is not None]
+        return f"First classified, {days}: " + ", ".join(shown)
+    changes = [f"{label} {_dimension_words(before)} → {_dimension_words(now)}" if label != "default"
+               else f"{_dimension_words(before)} → {_dimension_words(now)}"
+               for label, before, now in dimensions if before is not None and now is not None and before != now]
+    if not changes:  # e.g. a new rule set or a status change that moved none of the shown dimensions
+        return f"Reclassified under rule set {event.ruleset_version}, {days}: {event.dpd_bucket} unchanged"
+    return f"Reclassified, {days}: " + "; ".join(changes)
 
 
 def _strategy(event: StrategyAssigned) -> str:
