@@ -17,3 +17,10 @@ def test_make_install_prints_no_deprecation_warning() -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "deprecated" not in output.lower(), output
+
+
+def test_make_lint_passes() -> None:
+    """The house style's mechanical part (ruff, configured in pyproject.toml) holds on the whole repository."""
+    result = subprocess.run(["make", "-s", "lint"], cwd=REPOSITORY, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
