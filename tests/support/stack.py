@@ -67,6 +67,7 @@ class ServiceProcess:
     name: str
     port: int
     log_path: Path
+    database_url: str = ""
     process: subprocess.Popen[bytes] | None = None
     _log_file: IO[bytes] | None = None
 
@@ -354,7 +355,8 @@ async def running_stack(broker: EmbeddedBroker, directory: Path, *, topic_prefix
             port = free_port()
             while port in {service.port for service in services.values()}:
                 port = free_port()
-            services[name] = ServiceProcess(name=name, port=port, log_path=log_dir / f"{name}.log")
+            services[name] = ServiceProcess(name=name, port=port, log_path=log_dir / f"{name}.log",
+                                            database_url=database_url)
             environment = service_environment(name, database_url=database_url, port=port, broker=broker,
                                               topic_prefix=topic_prefix)
             # Registered before the start: a process is stopped before its database is dropped.

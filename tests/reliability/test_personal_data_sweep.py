@@ -1,0 +1,137 @@
+"""After a workload that touches every personal-data path, no borrower's data is readable anywhere it must not be:
+not in any service's log, not on any topic (events and dead letters, unless encrypted) and not in any database
+column in plain text.
+
+The six services run as real processes on the embedded broker and PostgreSQL; the sweep reads their log files,
+every record of every topic from the beginning and every row of every table.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from debtflow.common.embedded import EmbeddedBroker
+from debtflow.common.services import service_names
+from support.intake import (
+    ADDRESS,
+    EMAIL,
+    ID_NUMBER,
+    LENDER,
+    NAME,
+    PHONE,
+    PII_READER,
+    SUPERVISOR,
+    full_default,
+)
+from support.stack import Stack, running_stack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+
+OTHER_NAME = "李四光"
+OTHER_EMAIL = "li.siguang@example.org"
+OTHER_ADDRESS = "上海市浦东新区世纪大道100号"
+OTHER_PHONE = "+8613900139000"
+LATER_PHONE = "+8613700137000"
+DATE_OF_BIRTH = "1949-12-31"
+
+#: Every value a borrower gave, in every form it could leak in: as sent, as a national number, JSON-escaped
+#: (a log or an event written with ensure_ascii) and hex-encoded (a bytea column or a hex dump).
+SECRETS = [NAME, ID_NUMBER, PHONE, PHONE.removeprefix("+86"), EMAIL, ADDRESS, DATE_OF_BIRTH,
+           OTHER_NAME, OTHER_EMAIL, OTHER_ADDRESS, OTHER_PHONE, OTHER_PHONE.removeprefix("+86"), LATER_PHONE]
+
+
+def forms(secret: str) -> set[str]:
+    return {secret, json.dumps(secret)[1:-1], secret.encode().hex()}
+
+
+def leaks(text: str, where: str) -> list[str]:
+    return [f"{where}: {secret!r}" for secret in SECRETS for form in forms(secret) if form in text]
+
+
+@pytest.fixture(scope="module")
+async def stack(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    directory: Path = tmp_path_factory.mktemp("pii-sweep")
+    async with running_stack(broker, directory, topic_prefix=f"pii{uuid.uuid4().hex[:8]}.") as running:
+        yield running
+
+
+async def _workload(stack: Stack) -> None:
+    """Every way personal data enters or leaves: JSON and CSV intake, an update, searches, an unmasked read and
+    refused requests that carry personal data."""
+    registered = await stack.post("intake", "/v1/defaults", headers=LENDER,
+                                  body=full_default("PII-1", borrower_id="BR-PII-1"))
+    assert registered.status_code == 201, registered.text
+    csv_body = ("loan_id,borrower_id,principal_outstanding,first_unpaid_due_date,as_of_date,borrower_name,"
+                "borrower_phones,borrower_emails,borrower_address\n"
+                f"PII-2,BR-PII-2,800.00,2026-08-15,2026-11-27,{OTHER_NAME},{OTHER_PHONE},{OTHER_EMAIL},"
+                f"{OTHER_ADDRESS}\n")
+    batch = await stack.client.post(stack.url("intake", "/v1/defaults:batch"), content=csv_body.encode(),
+                                    headers={**LENDER, "Content-Type": "text/csv"})
+    assert batch.status_code == 200 and batch.json()["outcomes"] == {"created": 1}, batch.text
+    newer = full_default("PII-1", borrower_id="BR-PII-1", as_of_date="2026-11-28")
+    newer["borrower"]["phones"] = [LATER_PHONE]
+    updated = await stack.post("intake", "/v1/defaults", headers=LENDER, body=newer)
+    assert updated.status_code == 200, updated.text
+    for query in ({"phone": LATER_PHONE}, {"id_number": ID_NUMBER}, {"email": OTHER_EMAIL}):
+        found = await stack.post("intake", "/v1/borrowers:search", headers=SUPERVISOR, body=query)
+        assert found.status_code == 200 and found.json()["items"], (query, found.text)
+    unmasked = await stack.get("intake", "/v1/borrowers/BR-PII-1", headers=PII_READER)
+    assert unmasked.status_code == 200 and unmasked.json()["name"] == NAME, unmasked.text
+    refused = full_default("PII-3", borrower_id="BR-PII-3")
+    refused["borrower"]["emails"] = [EMAIL, "not an address"]
+    rejected = await stack.post("intake", "/v1/defaults", headers=LENDER, body=refused)
+    assert rejected.status_code == 422, rejected.text
+    unauthenticated = await stack.post("intake", "/v1/defaults", headers={"Authorization": "Bearer not-a-token"},
+                                       body=full_default("PII-4"))
+    assert unauthenticated.status_code == 401, unauthenticated.text
+    await stack.eventually_found("crm", "/v1/borrowers/BR-PII-1/timeline")
+    await stack.wait_settled()
+
+
+async def _table_rows(database_url: str) -> AsyncIterator[tuple[str, str]]:
+    """(table, the row as PostgreSQL's text form of the whole record) for every row of every table."""
+    connection = await asyncpg.connect(make_url(database_url).set(drivername="postgresql").render_as_string(
+        hide_password=False))
+    try:
+        tables = await connection.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+            "AND table_type = 'BASE TABLE' ORDER BY table_name")
+        for table in tables:
+            name = table["table_name"]
+            for row in await connection.fetch(f'SELECT CAST(t AS text) AS line FROM "{name}" t'):
+                yield name, row["line"]
+    finally:
+        await connection.close()
+
+
+def _log_leaks(stack: Stack) -> Iterable[str]:
+    for name, service in stack.services.items():
+        for number, line in enumerate(service.log_path.read_text(errors="replace").splitlines(), start=1):
+            yield from leaks(line, f"{name} log line {number}")
+
+
+async def test_no_personal_data_in_logs_topics_or_plain_columns(stack: Stack) -> None:
+    await _workload(stack)
+    found = list(_log_leaks(stack))
+
+    topics = await stack.read_topics(stack.event_topics + stack.dead_letter_topics)
+    records = [record for topic_records in topics.values() for record in topic_records]
+    assert any(record.value and b"borrower.registered" in record.value for record in records), "no borrower events"
+    for record in records:
+        raw = (record.value or b"") + b"".join(value or b"" for _, value in record.headers)
+        found += leaks(raw.decode(errors="replace"), f"{record.topic}@{record.offset}")
+
+    rows = 0
+    for name in service_names():
+        async for table, line in _table_rows(stack.services[name].database_url):
+            rows += 1
+            found += leaks(line, f"{name}.{table}")
+    assert rows > 0
+    assert not found, "personal data in plain text:\n" + "\n".join(sorted(set(found)))
