@@ -180,7 +180,7 @@ async def test_unknown_routes_get_404_problem(intake: RunningService) -> None:
 async def test_wrong_method_gets_405_problem(intake: RunningService) -> None:
     response = await intake.client.delete("/v1/defaults", headers=token("lender"))
     assert_problem(response, 405, "method-not-allowed")
-    assert response.headers["allow"] == "POST"
+    assert response.headers["allow"] == "OPTIONS, POST"
 
 
 async def test_unhandled_errors_get_500_problem_without_internals(intake: RunningService) -> None:

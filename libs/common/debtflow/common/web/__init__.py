@@ -8,6 +8,7 @@ from debtflow.common.web.app import (
     create_app,
     service_router,
 )
+from debtflow.common.web.openapi import answers, named_schema
 from debtflow.common.web.runtime import ServiceDefinition, ServiceRuntime
 
 __all__ = [
@@ -21,7 +22,9 @@ __all__ = [
     "ServiceDefinition",
     "ServiceRuntime",
     "UnitOfWorks",
+    "answers",
     "create_app",
     "field_error",
+    "named_schema",
     "service_router",
 ]

@@ -24,13 +24,13 @@ from debtflow.common.logging import configure_logging, correlation_id_var, get_l
 from debtflow.common.messaging.bus import Bus
 from debtflow.common.messaging.relay import outbox_status, replay_outbox
 from debtflow.common.problems import (
-    PROBLEM_CONTENT_TYPE,
     PayloadTooLarge,
     UnsupportedMediaType,
     install_problem_handlers,
     problem_response,
 )
 from debtflow.common.web.api_docs import install_api_docs
+from debtflow.common.web.openapi import answers, complete_document, install_method_answers
 from debtflow.common.web.runtime import ServiceDefinition, ServiceRuntime
 
 log = get_logger(__name__)
@@ -49,19 +49,6 @@ class ProblemDetails(BaseModel):
     errors: list[dict[str, str]] | None = Field(
         None, description="For invalid input: one entry per failing field with `field`, `in`, `pointer`, `rule`."
     )
-
-
-def _problem_response_doc(description: str) -> dict[str, Any]:
-    # Not `model=`: FastAPI would attach the schema to application/json, which errors are never sent as.
-    schema = {"$ref": "#/components/schemas/ProblemDetails"}
-    return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"schema": schema}}}
-
-
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _problem_response_doc("Missing, expired or invalid bearer token"),
-    403: _problem_response_doc("The caller's roles do not allow this operation"),
-    422: _problem_response_doc("Invalid input; `errors` names each field and rule"),
-}
 
 
 def _is_json(content_type: str) -> bool:
@@ -89,8 +76,8 @@ class JsonRoute(APIRoute):
 
 
 def service_router(**options: Any) -> APIRouter:
-    """An APIRouter with debtflow's JSON-body checking and documented problem responses."""
-    return APIRouter(route_class=JsonRoute, responses=PROBLEM_RESPONSES, **options)
+    """An APIRouter with debtflow's JSON-body checking; its problem answers are documented per route (`web.openapi`)."""
+    return APIRouter(route_class=JsonRoute, **options)
 
 
 async def read_body(request: Request, *, max_bytes: int) -> bytes:
@@ -216,7 +203,8 @@ def _operations_router() -> APIRouter:
     async def livez() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: database and broker reachable, background loops alive")
+    @router.get("/readyz", summary="Readiness: database and broker reachable, background loops alive",
+                responses=answers(503))
     async def readyz(request: Request, runtime: Runtime) -> Response:
         checks: dict[str, str] = {}
         try:
@@ -262,16 +250,13 @@ def _operations_router() -> APIRouter:
     return router
 
 
-def _document_problem_details(app: FastAPI) -> None:
-    """Add the ProblemDetails schema the documented error responses refer to."""
+def _document_every_answer(app: FastAPI) -> None:
+    """Complete the generated document (see `web.openapi`): derived problem answers, OPTIONS, named schemas."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = generate()
-            schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            schemas["ProblemDetails"] = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
-            app.openapi_schema = document
+            app.openapi_schema = complete_document(app, generate(), ProblemDetails)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -301,10 +286,11 @@ def create_app(definition: ServiceDefinition, *, bus: Bus | None = None) -> Fast
         redoc_url=None,
     )
     install_api_docs(app)
-    _document_problem_details(app)
+    _document_every_answer(app)
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(_operations_router())
     for router in definition.routers:
         app.include_router(router)
+    install_method_answers(app)
     return app

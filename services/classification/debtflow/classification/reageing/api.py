@@ -10,13 +10,14 @@ from debtflow.classification.reageing import service
 from debtflow.classification.reageing.schemas import ReageIn, ReageOut
 from debtflow.common.auth import Actor, Role, Staff, require_roles
 from debtflow.common.pagination import DEFAULT_LIMIT, After, Limit, Page
-from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, service_router
+from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, answers, service_router
 
 router = service_router(prefix="/v1", tags=["re-ageing"])
 Operator = Annotated[Actor, Depends(require_roles(Role.SUPERVISOR, Role.RISK, Role.ADMIN))]
 
 
-@router.post("/reage-runs", summary="Re-age every open debt to a date (idempotent per date)")
+@router.post("/reage-runs", summary="Re-age every open debt to a date (idempotent per date)",
+             responses=answers(409))
 async def run_reage(body: ReageIn, uow: UnitOfWorks, runtime: Runtime, _: Operator) -> ReageOut:
     settings = runtime.settings
     report = await service.reage_on_request(uow, as_of=body.as_of_date, today=settings.today(),

@@ -15,7 +15,7 @@ from debtflow.classification.rulesets.schemas import ActivationOut, DryRunOut, R
 from debtflow.common.auth import Actor, Role, Staff, require_roles
 from debtflow.common.pagination import DEFAULT_LIMIT, After, Limit, Page
 from debtflow.common.problems import InvalidInput, UnsupportedMediaType, field_error, validation_errors
-from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, service_router
+from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, answers, named_schema, service_router
 from debtflow.common.web.app import read_body
 
 router = service_router(prefix="/v1", tags=["rule sets"])
@@ -37,9 +37,9 @@ async def get_ruleset(ruleset_id: uuid.UUID, session: ReadSession, _: Staff) -> 
 
 
 @router.post("/rulesets", status_code=201, summary="Submit a rule set version as a draft (JSON or YAML)",
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/json": {"schema": {"$ref": "#/components/schemas/RuleSetIn"}},
-                 "application/yaml": {"schema": {"$ref": "#/components/schemas/RuleSetIn"}}}}})
+             responses=answers(409), openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {"$ref": named_schema(RuleSetIn)}},
+                 "application/yaml": {"schema": {"$ref": named_schema(RuleSetIn)}}}}})
 async def create_ruleset(request: Request, uow: UnitOfWorks, actor: RuleAuthor) -> RuleSetOut:
     submitted = await _rule_set_body(request)
     async with uow() as unit:
@@ -78,7 +78,8 @@ async def dry_run_ruleset(ruleset_id: uuid.UUID, session: ReadSession, runtime: 
                      changes=report.changes, examples=report.examples)
 
 
-@router.post("/rulesets/{ruleset_id}:activate", summary="Activate a draft (a supervisor other than its author)")
+@router.post("/rulesets/{ruleset_id}:activate", summary="Activate a draft (a supervisor other than its author)",
+             responses=answers(409))
 async def activate_ruleset(ruleset_id: uuid.UUID, uow: UnitOfWorks, runtime: Runtime,
                            actor: Supervisor) -> ActivationOut:
     activation = await service.activate(uow, ruleset_id, actor=actor, today=runtime.settings.today(),

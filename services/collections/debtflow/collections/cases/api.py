@@ -10,7 +10,7 @@ from fastapi import Depends
 from debtflow.collections.cases import service
 from debtflow.collections.cases.schemas import CaseOut, EscalationIn
 from debtflow.common.auth import STAFF_ROLES, Actor, Role, require_roles
-from debtflow.common.web import ReadSession, UnitOfWorks, service_router
+from debtflow.common.web import ReadSession, UnitOfWorks, answers, service_router
 
 router = service_router(prefix="/v1", tags=["cases"])
 Staff = Annotated[Actor, Depends(require_roles(*STAFF_ROLES))]
@@ -22,7 +22,7 @@ async def get_case(debt_id: uuid.UUID, session: ReadSession, _: Staff) -> CaseOu
     return CaseOut.model_validate(await service.get_case(session, debt_id))
 
 
-@router.post("/cases/{debt_id}:escalate", summary="Hand the case over to legal")
+@router.post("/cases/{debt_id}:escalate", summary="Hand the case over to legal", responses=answers(409))
 async def escalate(debt_id: uuid.UUID, body: EscalationIn, uow: UnitOfWorks, actor: Escalator) -> CaseOut:
     async with uow() as unit:
         case = await service.escalate_to_legal(unit, debt_id=debt_id, reason_code=body.reason_code, actor=actor)

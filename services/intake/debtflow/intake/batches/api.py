@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from debtflow.common.db import UnitOfWorkFactory
 from debtflow.common.problems import InvalidInput, PayloadTooLarge, UnsupportedMediaType, field_error
 from debtflow.common.web.app import read_body
+from debtflow.common.web.openapi import named_schema
 from debtflow.intake.batches.input import SUPPORTED_TYPES, BatchFormatError, read_items
 from debtflow.intake.batches.schemas import BatchOut
 from debtflow.intake.batches.service import ChunkHandler, run_batch
@@ -20,11 +21,12 @@ from debtflow.intake.settings import IntakeSettings
 ResultsShown = Annotated[Literal["all", "rejected"], Query(description="`rejected`: list only the failures.")]
 
 
-def batch_body(schema: str, csv_columns: tuple[str, ...]) -> dict[str, Any]:
+def batch_body(item: type[BaseModel], csv_columns: tuple[str, ...]) -> dict[str, Any]:
     """OpenAPI request body of a batch endpoint: the same items as JSON, NDJSON or CSV."""
     return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}}},
-        "application/x-ndjson": {"schema": {"type": "string", "description": f"One {schema} JSON object per line."}},
+        "application/json": {"schema": {"type": "array", "items": {"$ref": named_schema(item)}}},
+        "application/x-ndjson": {"schema": {"type": "string",
+                                            "description": f"One {item.__name__} JSON object per line."}},
         "text/csv": {"schema": {"type": "string", "description": "A header row of some of these columns: "
                                 + ", ".join(csv_columns)}},
     }}}

@@ -49,7 +49,7 @@ async def post_default(request: Request, payload: DefaultIn, runtime: Runtime, u
 
 
 @router.post("/defaults:batch", summary="Register many defaults (JSON array, NDJSON or CSV)",
-             openapi_extra=batch_body("DefaultIn", DEFAULT_CSV_COLUMNS))
+             openapi_extra=batch_body(DefaultIn, DEFAULT_CSV_COLUMNS))
 async def post_defaults_batch(request: Request, runtime: Runtime, uow: UnitOfWorks, actor: Lender,
                               results: ResultsShown = "all") -> BatchOut:
     settings = runtime.settings

@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Query, Request, Response, status
 
 from debtflow.common.auth import STAFF_ROLES, Actor, Role, require_roles
 from debtflow.common.pagination import DEFAULT_LIMIT, After, Limit, Page
-from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, service_router
+from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, answers, service_router
 from debtflow.common.web.idempotency import IdempotencyKey, IdempotentWrites, answer_idempotently
 from debtflow.intake.batches.api import ResultsShown, answer_batch, batch_body
 from debtflow.intake.batches.schemas import BatchOut
@@ -25,7 +25,8 @@ Reader = Annotated[Actor, Depends(require_roles(Role.LENDER, *STAFF_ROLES))]
 
 @router.post("/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentOut,
              summary="Record a payment; it is allocated by the waterfall",
-             responses={200: {"model": PaymentOut, "description": "This payment id was already recorded."}})
+             responses={200: {"model": PaymentOut, "description": "This payment id was already recorded."},
+                        **answers(404, 409)})
 async def post_payment(request: Request, payload: PaymentIn, runtime: Runtime, uow: UnitOfWorks, actor: Lender,
                        keys: IdempotentWrites, idempotency_key: IdempotencyKey = None) -> Response:
     waterfall = runtime.settings.waterfall
@@ -40,7 +41,7 @@ async def post_payment(request: Request, payload: PaymentIn, runtime: Runtime, u
 
 
 @router.post("/payments:batch", summary="Record many payments (JSON array, NDJSON or CSV)",
-             openapi_extra=batch_body("PaymentIn", PAYMENT_CSV_COLUMNS))
+             openapi_extra=batch_body(PaymentIn, PAYMENT_CSV_COLUMNS))
 async def post_payments_batch(request: Request, runtime: Runtime, uow: UnitOfWorks, actor: Lender,
                               results: ResultsShown = "all") -> BatchOut:
     settings = runtime.settings
@@ -53,7 +54,8 @@ async def post_payments_batch(request: Request, runtime: Runtime, uow: UnitOfWor
 
 @router.post("/payments/{payment_id}/reversal", status_code=status.HTTP_201_CREATED, response_model=PaymentOut,
              summary="Reverse a payment (bounced, charged back, posted in error)",
-             responses={200: {"model": PaymentOut, "description": "Already reversed for this reason."}})
+             responses={200: {"model": PaymentOut, "description": "Already reversed for this reason."},
+                        **answers(409)})
 async def post_reversal(request: Request, payment_id: Annotated[str, Path(max_length=64)], payload: ReversalIn,
                         uow: UnitOfWorks, actor: Lender, keys: IdempotentWrites,
                         idempotency_key: IdempotencyKey = None) -> Response:

@@ -19,7 +19,7 @@ Lender = Annotated[Actor, Depends(require_roles(Role.LENDER))]
 
 
 @router.post("/snapshots:batch", summary="Daily balance/DPD snapshots (JSON array, NDJSON or CSV)",
-             openapi_extra=batch_body("SnapshotIn", SNAPSHOT_CSV_COLUMNS))
+             openapi_extra=batch_body(SnapshotIn, SNAPSHOT_CSV_COLUMNS))
 async def post_snapshots_batch(request: Request, runtime: Runtime, uow: UnitOfWorks, actor: Lender,
                                results: ResultsShown = "all") -> BatchOut:
     return await answer_batch(
