@@ -13,6 +13,7 @@ import pytest
 from fastapi import APIRouter
 
 from debtflow.common.messaging.memory import InMemoryBus
+from debtflow.common.phones import current_region
 from debtflow.intake.app import build_definition
 from debtflow.intake.settings import IntakeSettings
 from support import RunningService, eventually, fresh_database, running_service, token
@@ -29,6 +30,10 @@ def _boom_router() -> APIRouter:
     async def boom() -> None:
         raise RuntimeError("boom-secret")
 
+    @router.get("/test-only/region")
+    async def region() -> dict[str, str]:
+        return {"region": current_region()}
+
     return router
 
 
@@ -36,7 +41,8 @@ def _boom_router() -> APIRouter:
 async def intake(tmp_path: Path) -> AsyncIterator[RunningService]:
     async with fresh_database("sqlite", tmp_path) as url:
         settings = IntakeSettings(
-            database_url=url, bus="memory", log_format="console", relay_poll_interval_seconds=0.05
+            database_url=url, bus="memory", log_format="console", relay_poll_interval_seconds=0.05,
+            phone_region="HK",  # not the default, so a test can see the request scope applied
         )
         definition = build_definition(settings)
         definition.routers = [*definition.routers, _boom_router()]  # a throwaway route that fails
@@ -196,6 +202,15 @@ async def test_unhandled_errors_still_echo_the_correlation_id_header(intake: Run
     response = await intake.client.get("/test-only/boom", headers={"X-Correlation-ID": "support-ticket-2"})
     assert response.status_code == 500
     assert response.headers.get("x-correlation-id") == "support-ticket-2"
+
+
+# -- request scopes ------------------------------------------------------------------------------
+
+
+async def test_request_scopes_are_entered_around_each_request_only(intake: RunningService) -> None:
+    response = await intake.client.get("/test-only/region")
+    assert (response.status_code, response.json()) == (200, {"region": "HK"})
+    assert current_region() == "CN"  # nothing outlives the request
 
 
 # -- correlation ids -----------------------------------------------------------------------------

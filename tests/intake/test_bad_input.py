@@ -14,6 +14,7 @@ from support import POSTGRES_URL, fresh_database
 from support.harness import Harness, harness
 from support.intake import (
     LENDER,
+    PHONE,
     borrower,
     default,
     full_default,
@@ -85,10 +86,10 @@ BAD_DEFAULTS = [
                  id="identity-birth-date"),
     pytest.param(full_default(borrower=borrower(id_type="passport", id_number="E-123/456")), "borrower.id_number",
                  id="passport-number-with-punctuation"),
-    pytest.param(full_default(borrower=borrower(phones=["+86138001380009999"])), "borrower.phones",
+    pytest.param(full_default(borrower=borrower(phones=["+86138001380009999"])), "borrower.phones.0",
                  id="phone-too-long"),
-    pytest.param(full_default(borrower=borrower(phones=["13800138000"])), "borrower.phones",
-                 id="phone-without-country-code"),
+    pytest.param(full_default(borrower=borrower(phones=[PHONE, "138-0013"])), "borrower.phones.1",
+                 id="national-phone-too-short"),
     pytest.param(full_default(borrower=borrower(emails=["zhang at example.com"])), "borrower.emails",
                  id="malformed-email"),
     pytest.param(full_default(borrower=borrower(timezone="China/Beijing")), "borrower.timezone",

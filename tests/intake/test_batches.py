@@ -150,7 +150,7 @@ async def test_an_invalid_csv_value_names_its_line_and_field(intake: Harness) ->
     rows = [csv_default("LN-1", borrower_phones="138-0013"), csv_default("LN-2", collateralised="perhaps")]
     result = await post_batch(intake, DEFAULTS, csv_text(DEFAULT_CSV_COLUMNS, rows), content_type="text/csv")
     assert [(item["line"], item["outcome"]) for item in result["results"]] == [(2, "rejected"), (3, "rejected")]
-    assert [error["field"] for error in result["results"][0]["problem"]["errors"]] == ["borrower.phones"]
+    assert [error["field"] for error in result["results"][0]["problem"]["errors"]] == ["borrower.phones.0"]
     assert [error["field"] for error in result["results"][1]["problem"]["errors"]] == ["collateralised"]
     assert "138-0013" not in json.dumps(result)  # the refused value, possibly personal data, is not echoed
     await stored_nothing(intake)

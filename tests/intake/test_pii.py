@@ -1,4 +1,4 @@
-"""Personal-data building blocks: GB 11643 identity numbers, phones, masking, and the rotating field cipher."""
+"""Personal-data building blocks: GB 11643 identity numbers, emails, masking, and the rotating field cipher."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from debtflow.common.pii import (
     FieldCipher,
     PiiError,
     check_email,
-    check_phone,
     check_resident_id,
     mask_address,
     mask_email,
@@ -56,18 +55,7 @@ def test_a_number_of_the_wrong_shape_is_refused(number: str) -> None:
         check_resident_id(number)
 
 
-# -- phones and emails ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("raw", ["+8613800138000", "+86 138 0013 8000", "+86-138-0013-8000", "+86 (138) 00138000"])
-def test_phones_are_normalised_to_e164(raw: str) -> None:
-    assert check_phone(raw) == "+8613800138000"
-
-
-@pytest.mark.parametrize("raw", ["13800138000", "+0861380013800", "+86 138 0013 800x", "+1234567", "phone"])
-def test_malformed_phones_are_refused(raw: str) -> None:
-    with pytest.raises(ValueError, match="E.164"):
-        check_phone(raw)
+# -- emails (phones: tests/common/test_phones.py) ------------------------------------------------------------
 
 
 def test_emails_are_checked() -> None:

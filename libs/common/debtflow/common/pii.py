@@ -97,7 +97,6 @@ def normalise_for_lookup(value: str) -> str:
 
 _GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _GB11643_CHECK = "10X98765432"
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 
 
@@ -113,13 +112,6 @@ def check_resident_id(number: str) -> str:
     total = sum(int(digit) * weight for digit, weight in zip(value[:17], _GB11643_WEIGHTS, strict=True))
     if _GB11643_CHECK[total % 11] != value[17]:
         raise ValueError("the resident identity number fails its GB 11643 check character")
-    return value
-
-
-def check_phone(number: str) -> str:
-    value = re.sub(r"[\s\-()]", "", number)
-    if not _E164.match(value):
-        raise ValueError("phone numbers must be in E.164 form, e.g. +8613800138000")
     return value
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from debtflow.common.phones import phone_region
 from debtflow.common.web import ServiceDefinition, create_app
 from debtflow.intake.borrowers import api as borrowers
 from debtflow.intake.consumers import build_handlers
@@ -23,6 +26,9 @@ def build_definition(settings: IntakeSettings | None = None) -> ServiceDefinitio
         metadata=Base.metadata,
         routers=[debts.router, payments.router, snapshots.router, borrowers.router],
         handlers=build_handlers(settings),
+        # Validators cannot take settings, so each request runs in the configured region; a context
+        # variable rather than a global keeps two intakes (or two tests) with different regions apart.
+        request_scopes=[partial(phone_region, settings.phone_region)],
     )
 
 

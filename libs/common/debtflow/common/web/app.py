@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import ExitStack, asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -31,7 +31,7 @@ from debtflow.common.problems import (
 )
 from debtflow.common.web.api_docs import install_api_docs
 from debtflow.common.web.openapi import answers, complete_document, install_method_answers
-from debtflow.common.web.runtime import ServiceDefinition, ServiceRuntime
+from debtflow.common.web.runtime import RequestScope, ServiceDefinition, ServiceRuntime
 
 log = get_logger(__name__)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -167,6 +167,23 @@ class RequestContextMiddleware:
             log.info("http request", method=method, route=route, status=status, duration_ms=round(seconds * 1000, 2))
 
 
+class RequestScopeMiddleware:
+    """Enters the service's request scopes around each request, validation and error answers included."""
+
+    def __init__(self, app: ASGIApp, scopes: Sequence[RequestScope]) -> None:
+        self.app = app
+        self.scopes = scopes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with ExitStack() as stack:
+            for enter in self.scopes:
+                stack.enter_context(enter())
+            await self.app(scope, receive, send)
+
+
 # -- operational endpoints ----------------------------------------------------------------------------
 
 
@@ -288,6 +305,8 @@ def create_app(definition: ServiceDefinition, *, bus: Bus | None = None) -> Fast
     install_api_docs(app)
     _document_every_answer(app)
     install_problem_handlers(app)
+    if definition.request_scopes:
+        app.add_middleware(RequestScopeMiddleware, scopes=definition.request_scopes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(_operations_router())
     for router in definition.routers:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -32,6 +33,10 @@ log = get_logger(__name__)
 #: A loop a service runs beside its relay and consumer (say a daily job), until `stopping` is set.
 BackgroundJob = Callable[["ServiceRuntime", asyncio.Event], Awaitable[None]]
 
+#: A context entered around each HTTP request: how a setting reaches code the service cannot hand it to, such as
+#: a pydantic validator FastAPI calls while parsing the body (intake's phone region).
+RequestScope = Callable[[], AbstractContextManager[object]]
+
 
 @dataclass
 class ServiceDefinition:
@@ -39,7 +44,7 @@ class ServiceDefinition:
 
     The outbox and inbox are found in `metadata` (declared by add_messaging_tables), and the idempotency keys if
     the service declares them (add_idempotency_table); the revisions are in `debtflow/<name>/migrations/`.
-    Housekeeping purges those tables and whatever `purges` adds."""
+    Housekeeping purges those tables and whatever `purges` adds; `request_scopes` are entered around every request."""
 
     name: str
     title: str
@@ -50,6 +55,7 @@ class ServiceDefinition:
     handlers: Handlers = field(default_factory=dict)
     background: Sequence[BackgroundJob] = ()
     purges: Sequence[Purge] = ()
+    request_scopes: Sequence[RequestScope] = ()
     version: str = "0.1.0"
 
     @property

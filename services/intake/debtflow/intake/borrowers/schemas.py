@@ -15,7 +15,8 @@ from pydantic import (
 )
 
 from debtflow.common.clock import TimeZoneName
-from debtflow.common.pii import check_email, check_phone, check_resident_id
+from debtflow.common.phones import PhoneNumber
+from debtflow.common.pii import check_email, check_resident_id
 
 IdType = Literal["resident_id", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent_resident", "other"]
 
@@ -28,7 +29,8 @@ class BorrowerIn(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=100)
     id_type: IdType | None = Field(None, description="`resident_id` numbers are checked against GB 11643.")
     id_number: str | None = Field(None, min_length=5, max_length=32)
-    phones: list[str] = Field(default_factory=list, max_length=5, description="E.164, e.g. +8613800138000")
+    phones: list[PhoneNumber] = Field(default_factory=list, max_length=5, description="E.164 (+8613800138000) or "
+                                      "national in the phone region (13800138000); stored as E.164.")
     emails: list[str] = Field(default_factory=list, max_length=5)
     address: str | None = Field(None, min_length=1, max_length=300)
     region: str | None = Field(None, min_length=1, max_length=64, description="Province or region (not secret).")
@@ -49,7 +51,7 @@ class BorrowerIn(BaseModel):
     @field_validator("phones")
     @classmethod
     def _phones(cls, phones: list[str]) -> list[str]:
-        return list(dict.fromkeys(check_phone(phone) for phone in phones))
+        return list(dict.fromkeys(phones))  # already E.164, so two spellings of one number collapse
 
     @field_validator("emails")
     @classmethod
@@ -90,15 +92,13 @@ class BorrowerSearchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id_number: str | None = Field(None, min_length=5, max_length=32)
-    phone: str | None = None
+    phone: PhoneNumber | None = Field(None, description="Any form a borrower's phone is accepted in.")
     email: str | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> BorrowerSearchIn:
         if sum(value is not None for value in (self.id_number, self.phone, self.email)) != 1:
             raise ValueError("give exactly one of id_number, phone, email")
-        if self.phone is not None:
-            self.phone = check_phone(self.phone)
         if self.email is not None:
             self.email = check_email(self.email)
         return self
