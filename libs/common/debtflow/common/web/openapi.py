@@ -2,7 +2,7 @@
 ones a route declares, schemas named by hand-written request bodies, and OPTIONS on every path.
 
 Derived, so that a new route is documented without anyone remembering to: a token dependency gives 401 (and 403
-when it names roles), a path parameter 404 (the resource may not exist), a request body 413, 415 and 422, any other
+when it names roles), a path parameter 404 (the resource may not exist), a request body 400, 413, 415 and 422, any other
 parameter 422, an `Idempotency-Key` header 409. What only the use case knows (a 404 for an unknown loan in a
 body, a 409 for a state conflict) the route declares with `responses=answers(404, 409)`.
 """
@@ -24,7 +24,7 @@ from debtflow.common.problems import PROBLEM_CONTENT_TYPE, problem_response
 SCHEMA_REF = "#/components/schemas/"
 
 PROBLEM_ANSWERS: dict[int, str] = {
-    400: "The request cannot be read (see `detail`)",
+    400: "The body cannot be read: not valid UTF-8, or not the JSON it claims to be",
     401: "Missing, expired or invalid bearer token",
     403: "The caller's roles do not allow this operation",
     404: "The resource (or one the request names) does not exist, or is not the caller's to see",
@@ -119,7 +119,7 @@ def _derived_statuses(route: APIRoute, operation: dict[str, Any]) -> set[int]:
     if route.dependant.path_params or any(dependant.path_params for dependant in _dependants(route.dependant)):
         statuses |= {404, 422}
     if "requestBody" in operation:
-        statuses |= {413, 415, 422}
+        statuses |= {400, 413, 415, 422}
     if operation.get("parameters"):
         statuses.add(422)
     if any(parameter.get("name") == _IDEMPOTENCY_HEADER for parameter in operation.get("parameters", [])):
@@ -135,8 +135,11 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
 
 def _options_operation(path: str, item: dict[str, Any]) -> dict[str, Any]:
     methods = sorted({method.upper() for method in item if method != "options"} | {"OPTIONS"})
+    path_parameters = {parameter["name"]: parameter for operation in item.values() if isinstance(operation, dict)
+                       for parameter in operation.get("parameters", []) if parameter.get("in") == "path"}
     return {
         "summary": "The methods this path allows",
+        **({"parameters": list(path_parameters.values())} if path_parameters else {}),
         "operationId": "options_" + "".join(ch if ch.isalnum() else "_" for ch in path).strip("_"),
         "tags": ["HTTP"],
         "responses": {"204": {"description": f"No body; `Allow: {', '.join(methods)}`", "headers": {

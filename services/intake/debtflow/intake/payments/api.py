@@ -69,7 +69,7 @@ async def post_reversal(request: Request, payment_id: Annotated[str, Path(max_le
                                      operation=reverse)
 
 
-@router.get("/payments", summary="The payments of a debt, oldest first, in keyset pages")
+@router.get("/payments", summary="The payments of a debt, oldest first, in keyset pages", responses=answers(404))
 async def get_payments(session: ReadSession, actor: Reader,
                        debt_id: Annotated[uuid.UUID, Query(description="The debt whose payments to list.")],
                        limit: Limit = DEFAULT_LIMIT, after: After = None) -> Page[PaymentOut]:
