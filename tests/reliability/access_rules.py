@@ -1,0 +1,76 @@
+"""Who may call what: the one table the authorization matrix (test_authorization_matrix.py) holds every service to.
+
+Each operation of every service's OpenAPI document must have a row here; an endpoint added without one fails the
+matrix. A row names the roles that pass the role check (anyone else gets 403, a caller without a valid token
+401), or PUBLIC for the probes and metrics an orchestrator and a scraper read without a token.
+"""
+
+from __future__ import annotations
+
+PUBLIC = frozenset({"public"})
+
+STAFF = frozenset({"collector", "legal", "risk", "supervisor", "auditor", "admin"})
+LENDER = frozenset({"lender"})
+ADMIN = frozenset({"admin"})
+#: Lending cores read what they registered (scoped to their own data); staff read everything.
+LENDER_OR_STAFF = LENDER | STAFF
+
+OPERATIONS_ENDPOINTS = {
+    "GET /livez": PUBLIC,
+    "GET /readyz": PUBLIC,
+    "GET /metrics": PUBLIC,
+    "GET /admin/outbox": ADMIN,
+    "POST /admin/outbox:replay": ADMIN,
+}
+
+ACCESS: dict[str, dict[str, frozenset[str]]] = {
+    "intake": {
+        **OPERATIONS_ENDPOINTS,
+        "POST /v1/defaults": LENDER,
+        "POST /v1/defaults:batch": LENDER,
+        "GET /v1/debts": LENDER_OR_STAFF,
+        "GET /v1/debts/{debt_id}": LENDER_OR_STAFF,
+        "GET /v1/debts/{debt_id}/history": LENDER_OR_STAFF,
+        "POST /v1/payments": LENDER,
+        "POST /v1/payments:batch": LENDER,
+        "POST /v1/payments/{payment_id}/reversal": LENDER,
+        "GET /v1/payments": LENDER_OR_STAFF,
+        "POST /v1/snapshots:batch": LENDER,
+        "GET /v1/borrowers/{borrower_id}": LENDER_OR_STAFF,
+        # Searching by identity number, phone or email is for people handling cases, never a lending core.
+        "POST /v1/borrowers:search": STAFF,
+    },
+    "classification": {
+        **OPERATIONS_ENDPOINTS,
+        "GET /v1/classifications/{debt_id}": STAFF,
+        "GET /v1/priorities": STAFF,
+        "GET /v1/rulesets": STAFF,
+        "GET /v1/rulesets/{ruleset_id}": STAFF,
+        # Maker-checker: risk analysts and supervisors write drafts, only a supervisor activates one.
+        "POST /v1/rulesets": frozenset({"risk", "supervisor"}),
+        "POST /v1/rulesets/{ruleset_id}:dry-run": STAFF,  # changes nothing: a what-if anyone on staff may ask
+        "POST /v1/rulesets/{ruleset_id}:activate": frozenset({"supervisor"}),
+        "POST /v1/reage-runs": frozenset({"risk", "supervisor", "admin"}),
+        "GET /v1/reage-runs": STAFF,
+        "GET /v1/portfolio": STAFF,
+        "GET /v1/roll-rates": STAFF,
+        "GET /v1/sla": STAFF,
+    },
+    "collections": {
+        **OPERATIONS_ENDPOINTS,
+        "GET /v1/cases/{debt_id}": STAFF,
+        "POST /v1/cases/{debt_id}:escalate": frozenset({"collector", "supervisor"}),
+    },
+    "legal": {
+        **OPERATIONS_ENDPOINTS,
+        "GET /v1/cases/{debt_id}": STAFF,
+    },
+    "credit": {
+        **OPERATIONS_ENDPOINTS,
+        "GET /v1/portfolio/summary": frozenset({"risk", "supervisor", "auditor", "admin"}),
+    },
+    "crm": {
+        **OPERATIONS_ENDPOINTS,
+        "GET /v1/borrowers/{borrower_id}/timeline": STAFF,
+    },
+}
