@@ -62,10 +62,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_migration(args: argparse.Namespace) -> int:
-    from debtflow.common.db.migrations import new_revision
+    from debtflow.common.db.migrations import NoModelChanges, new_revision
 
     definition = load_definition(args.service)
-    path = asyncio.run(new_revision(definition.migrations, definition.metadata, message=args.message))
+    try:
+        path = asyncio.run(new_revision(definition.migrations, definition.metadata, message=args.message))
+    except NoModelChanges as nothing:
+        print(nothing, file=sys.stderr)
+        return 1
     print(f"wrote {path}\nread it, correct what autogenerate could not see (data moves, renames), "
           "and run `make test`: the migration tests compare it with the models on SQLite and PostgreSQL")
     return 0

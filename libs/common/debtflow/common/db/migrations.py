@@ -75,9 +75,26 @@ def _autogenerate(connection: Connection, revisions: str, metadata: MetaData, me
     number = int(head) + 1 if head and head.isdigit() else 1
     slug = re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")[:40] or "change"
     config.set_main_option("file_template", f"%%(rev)s_{slug}")  # set_main_option interpolates: escape %
-    script = command.revision(config, message=message, autogenerate=True, rev_id=f"{number:04d}")
+    config.attributes["empty"] = False
+
+    def refuse_empty(context: Any, revision: Any, directives: list[Any]) -> None:
+        # An empty diff is almost always a model module nothing imports yet (the service's app.py pulls in
+        # the capabilities' models): writing `pass` would hide that. Write nothing and say so instead.
+        if directives and directives[0].upgrade_ops.is_empty():
+            config.attributes["empty"] = True
+            directives[:] = []
+
+    script = command.revision(config, message=message, autogenerate=True, rev_id=f"{number:04d}",
+                              process_revision_directives=refuse_empty)
+    if config.attributes["empty"]:
+        raise NoModelChanges("the models and the migrations agree: nothing to write. A new table's model must be "
+                             "imported by the service (its capability's router in app.py imports it) first.")
     assert script is not None and not isinstance(script, list)
     return Path(script.path)
+
+
+class NoModelChanges(Exception):
+    """`migration new` found no difference between the models and the migrations."""
 
 
 def run_env() -> None:

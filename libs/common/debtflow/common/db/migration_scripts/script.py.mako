@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from alembic import op
 
 import debtflow.common.db.types
-${imports if imports else ""}
+% if imports:
+${imports}
+% endif
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
