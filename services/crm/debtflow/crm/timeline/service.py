@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.common.db import UnitOfWork
@@ -20,7 +20,13 @@ from debtflow.crm.timeline.wording import describe
 
 async def record_on_timeline(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
     payload = event.payload
-    tenant = event_tenant(event) or await _tenant_of_debt(uow.session, payload.debt_id)
+    tenant = event_tenant(event)
+    if tenant is None:
+        tenant = await _tenant_of_debt(uow.session, payload.debt_id)
+    elif payload.debt_id is not None:
+        # An old, tenantless event about this debt may have come first (another topic): it is this tenant's.
+        await uow.session.execute(update(TimelineEntry).where(TimelineEntry.debt_id == payload.debt_id,
+                                                              TimelineEntry.tenant.is_(None)).values(tenant=tenant))
     uow.session.add(
         TimelineEntry(
             tenant=tenant, borrower_id=payload.borrower_id, debt_id=payload.debt_id, event_id=event.id,
