@@ -102,7 +102,7 @@ class ServiceSettings(BaseSettings):
     auth_issuer: str = Field("debtflow", description="Expected `iss` claim of bearer tokens.")
     auth_audience: str = Field("debtflow", description="Expected `aud` claim of bearer tokens.")
     tenants: dict[str, list[str]] = Field(
-        default_factory=dict,
+        {},  # pydantic copies a mutable default per instance
         description="Lenders and their lending cores, JSON `{\"lender-a\": [\"core-a1\", \"core-a2\"]}`: the cores "
         "of one lender share its borrowers; different tenants never mix. A source system listed nowhere is its own "
         "tenant. Recorded on each row when written, so moving a core later is a data migration (docs/tenants.md).",
