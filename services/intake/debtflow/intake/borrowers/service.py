@@ -145,7 +145,7 @@ def _updated_event(cipher: FieldCipher, external_id: str, data: BorrowerIn, seal
 async def erase_fields(uow: UnitOfWork, borrower_id: str, erasure: FieldErasureIn, *, tenant: str | None,
                        actor: Actor, tenancy: TenantMap, cipher: FieldCipher) -> Borrower:
     """Clear the named fields: the only way a borrower's field becomes empty once given. Recorded (fields, reason,
-    who, when; never the values) and announced like any other change, so crm's copy is cleared too."""
+    who, when; never the values) and announced like any other change (the full new state), so a holder of a copy clears it too."""
     session = uow.session
     borrower = await find_borrower(session, borrower_id, tenant=tenant, actor=actor, tenancy=tenancy, lock=True)
     after = erased(unseal(cipher, borrower), erasure.fields)
