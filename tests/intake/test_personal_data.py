@@ -115,10 +115,13 @@ async def test_a_lending_core_sees_its_own_borrowers_masked_and_no_one_elses(int
     assert (ours["masked"], ours["phones"]) == (True, ["+86138****8000"])
     response = await intake.client.get("/v1/borrowers/BR-1", headers=OTHER_LENDER)
     assert_problem(response, 404)
-    # Once the other lending core lends to the same customer, it may see them too.
+    # Another lending core (another tenant: no DEBTFLOW_TENANTS here) using the same customer id has a customer of
+    # its own, and still never sees ours.
     await register(intake, default("LN-B"), headers=OTHER_LENDER)
     theirs = await get_borrower(intake, headers=OTHER_LENDER)
-    assert (theirs["source_system"], theirs["id_number"]) == ("lending-core-a", "110***********002X")
+    assert (theirs["tenant"], theirs["source_system"], theirs["id_number"]) == (
+        "lending-core-b", "lending-core-b", None)
+    assert (await get_borrower(intake, headers=LENDER))["id_number"] == "110***********002X"
 
 
 async def test_an_unknown_borrower_is_404(intake: Harness) -> None:

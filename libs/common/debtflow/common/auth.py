@@ -1,7 +1,9 @@
-"""Bearer-token auth: HS256 JWTs carrying roles and permissions; every business endpoint names its roles."""
+"""Bearer-token auth: HS256 JWTs carrying roles, permissions and a lender's tenant; every business endpoint names
+its roles; one normal form of a subject for every rule that compares people."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,16 +36,36 @@ STAFF_ROLES = (Role.COLLECTOR, Role.LEGAL, Role.RISK, Role.SUPERVISOR, Role.AUDI
 _LEEWAY = timedelta(seconds=30)
 
 
+def normalise_identity(subject: str) -> str:
+    """The one form in which a token subject is compared or stored for four-eyes rules.
+
+    `SUPERVISOR-probe`, ` supervisor-probe ` and `ｓｕｐｅｒｖｉｓｏｒ-probe` name one person to a reader, so they must
+    name one person to maker-checker: NFKC folds compatibility forms (full-width letters), invisible format
+    characters (zero-width spaces, direction marks) are dropped, and casefold is the caseless match Unicode defines
+    (it also folds `ß` to `ss`, which lower() does not). NFKC again because casefold can leave unnormalised text.
+    """
+    visible = "".join(char for char in unicodedata.normalize("NFKC", subject)
+                      if unicodedata.category(char) != "Cf")
+    return unicodedata.normalize("NFKC", visible.casefold()).strip()
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who is calling: token subject, roles and fine-grained permissions (e.g. `pii:read`)."""
+    """Who is calling: token subject, roles, fine-grained permissions (e.g. `pii:read`) and, for a lending core,
+    the tenant its token names explicitly (else the tenant map decides, see `debtflow.common.tenants`)."""
 
     subject: str
     roles: frozenset[str]
     permissions: frozenset[str] = frozenset()
+    tenant: str | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
+
+    @property
+    def identity(self) -> str:
+        """The subject in its normal form: what four-eyes rules compare and record."""
+        return normalise_identity(self.subject)
 
 
 class TokenService:
@@ -53,7 +75,7 @@ class TokenService:
         self.audience = audience
 
     def issue(self, *, subject: str, roles: Iterable[str], permissions: Iterable[str] = (),
-              ttl: timedelta = timedelta(hours=12)) -> str:
+              tenant: str | None = None, ttl: timedelta = timedelta(hours=12)) -> str:
         unknown = set(roles) - set(Role)
         if unknown:
             raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
@@ -62,6 +84,8 @@ class TokenService:
             "iss": self.issuer, "aud": self.audience, "sub": subject, "iat": now, "nbf": now, "exp": now + ttl,
             "roles": sorted(set(roles)), "permissions": sorted(set(permissions)),
         }
+        if tenant is not None:
+            claims["tenant"] = tenant
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def verify(self, token: str) -> Actor:
@@ -119,6 +143,7 @@ def _not_yet_valid(token: str) -> str:
 def _actor(claims: dict[str, Any]) -> Actor:
     """The verified claims as an actor, refusing what a debtflow-issued token never carries."""
     subject, roles, permissions = claims["sub"], claims.get("roles", []), claims.get("permissions", [])
+    tenant = claims.get("tenant")
     if not subject.strip():
         raise Unauthenticated("the token names no subject", invalid_token=True)
     if not _strings(roles) or not _strings(permissions):
@@ -129,7 +154,9 @@ def _actor(claims: dict[str, Any]) -> Actor:
         # The unknown names are not echoed: they are the caller's text, not ours.
         raise Unauthenticated(f"the token carries a role debtflow does not know (known: {known})",
                               invalid_token=True)
-    return Actor(subject=subject, roles=frozenset(roles), permissions=frozenset(permissions))
+    if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
+        raise Unauthenticated("the token's tenant claim must be a non-empty string", invalid_token=True)
+    return Actor(subject=subject, roles=frozenset(roles), permissions=frozenset(permissions), tenant=tenant)
 
 
 def _strings(value: Any) -> bool:

@@ -10,6 +10,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from debtflow.common.pii import DEVELOPMENT_PII_HMAC_KEY, DEVELOPMENT_PII_KEYS, FieldCipher
+from debtflow.common.tenants import TenantMap
 
 #: The signing key every service accepts in development mode. Start-up refuses it in production.
 DEVELOPMENT_AUTH_SECRET = "debtflow-development-signing-key-never-use-in-production"
@@ -100,6 +101,12 @@ class ServiceSettings(BaseSettings):
     )
     auth_issuer: str = Field("debtflow", description="Expected `iss` claim of bearer tokens.")
     auth_audience: str = Field("debtflow", description="Expected `aud` claim of bearer tokens.")
+    tenants: dict[str, list[str]] = Field(
+        {},  # pydantic copies a mutable default per instance
+        description="Lenders and their lending cores, JSON `{\"lender-a\": [\"core-a1\", \"core-a2\"]}`: the cores "
+        "of one lender share its borrowers; different tenants never mix. A source system listed nowhere is its own "
+        "tenant. Recorded on each row when written, so moving a core later is a data migration (docs/tenants.md).",
+    )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field(
@@ -131,6 +138,10 @@ class ServiceSettings(BaseSettings):
             self.consumer_group = f"debtflow.{self.service_name}"
         return self
 
+    @cached_property
+    def tenancy(self) -> TenantMap:
+        return TenantMap(self.tenants)
+
     @property
     def uses_development_key(self) -> bool:
         return self.auth_secret.get_secret_value() == DEVELOPMENT_AUTH_SECRET
@@ -144,6 +155,7 @@ class ServiceSettings(BaseSettings):
             )
         if len(self.auth_secret.get_secret_value().encode()) < 32:
             raise RuntimeError("the auth secret must be at least 32 bytes long")
+        _ = self.tenancy  # a malformed tenant map fails start-up, not the first lender
 
 
 class PersonalDataSettings(ServiceSettings):

@@ -44,6 +44,8 @@ class UnitOfWork:
         self._topic = events_topic(service, topic_prefix)
         self.correlation_id = correlation_id
         self.causation_id = causation_id
+        #: The tenant of the event being handled; what the handler emits is about the same lender's debts.
+        self.tenant: str | None = None
         self._on_commit = on_commit
         self.emitted: list[CloudEvent[EventPayload]] = []
         self._session: AsyncSession | None = None
@@ -54,8 +56,9 @@ class UnitOfWork:
             raise RuntimeError("use the unit of work inside `async with`")
         return self._session
 
-    def emit(self, payload: EventPayload) -> CloudEvent[EventPayload]:
-        """Queue an event; it is written to the outbox in this transaction and published after commit."""
+    def emit(self, payload: EventPayload, *, tenant: str | None = None) -> CloudEvent[EventPayload]:
+        """Queue an event; it is written to the outbox in this transaction and published after commit. It carries
+        `tenant`, else the tenant of the event being handled."""
         if payload.producer != self.service:
             raise ValueError(f"{self.service} cannot emit {payload.event_type}, which belongs to {payload.producer}")
         envelope = CloudEvent.new(
@@ -63,6 +66,7 @@ class UnitOfWork:
             source_service=self.service,
             correlation_id=self.correlation_id,
             causation_id=self.causation_id,
+            tenant=tenant or self.tenant,
         )
         self.emitted.append(envelope)
         return envelope

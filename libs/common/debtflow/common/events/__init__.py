@@ -9,7 +9,7 @@ from debtflow.common.events.classification import *  # noqa: F403
 from debtflow.common.events.collections import *  # noqa: F403
 from debtflow.common.events.credit import *  # noqa: F403
 from debtflow.common.events.crm import *  # noqa: F403
-from debtflow.common.events.envelope import CloudEvent, UndecodableEvent, decode_event
+from debtflow.common.events.envelope import CloudEvent, UndecodableEvent, decode_event, event_tenant
 from debtflow.common.events.intake import *  # noqa: F403
 from debtflow.common.events.legal import *  # noqa: F403
 from debtflow.common.events.topics import dead_letter_topic, events_topic
@@ -23,6 +23,7 @@ __all__ = [
     "dead_letter_topic",
     "decode_event",
     "event",
+    "event_tenant",
     "events_topic",
     "registry",
     *classification.__all__,

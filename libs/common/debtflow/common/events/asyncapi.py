@@ -30,6 +30,8 @@ def _envelope_schema(model: type[EventPayload]) -> dict[str, Any]:
             "dataschema": {"type": "string"},
             "correlationid": {"type": "string", "description": "Shared by every event caused by one request."},
             "causationid": {"type": "string", "description": "Id of the event that caused this one."},
+            "tenant": {"type": "string", "description": "The lender whose borrower or debt this is; absent on "
+                       "events older than tenants (then a registration's source system)."},
             "data": {"$ref": _COMPONENT_REF.format(model=model.__name__)},
         },
     }
@@ -41,7 +43,7 @@ _HEADERS_SCHEMA = {
     "properties": {
         "content-type": {"const": STRUCTURED_CONTENT_TYPE},
         **{f"ce_{name}": {"type": "string"} for name in
-           ("specversion", "id", "type", "source", "subject", "time", "correlationid", "causationid")},
+           ("specversion", "id", "type", "source", "subject", "time", "correlationid", "causationid", "tenant")},
     },
 }
 

@@ -31,6 +31,9 @@ class CloudEvent(BaseModel, Generic[PayloadT]):
     dataschema: str | None = None
     correlationid: str
     causationid: str | None = None
+    #: Extension attribute: the lender whose borrower or debt this is (see docs/tenants.md). Absent on events
+    #: written before tenants existed; `event_tenant` gives their default.
+    tenant: str | None = None
     data: PayloadT
 
     @classmethod
@@ -42,6 +45,7 @@ class CloudEvent(BaseModel, Generic[PayloadT]):
         correlation_id: str | None = None,
         causation_id: str | None = None,
         time: datetime | None = None,
+        tenant: str | None = None,
     ) -> CloudEvent[PayloadT]:
         event_id = str(uuid.uuid4())
         return cls(
@@ -54,6 +58,7 @@ class CloudEvent(BaseModel, Generic[PayloadT]):
             # The first event of a chain correlates with itself, so every event has a correlation id.
             correlationid=correlation_id or event_id,
             causationid=causation_id,
+            tenant=tenant,
             data=payload,
         )
 
@@ -63,7 +68,7 @@ class CloudEvent(BaseModel, Generic[PayloadT]):
 
     def to_json(self) -> str:
         # Leave out absent optional envelope attributes only; inside `data`, an explicit null is a value.
-        absent = {name for name in ("dataschema", "causationid") if getattr(self, name) is None}
+        absent = {name for name in ("dataschema", "causationid", "tenant") if getattr(self, name) is None}
         return self.model_dump_json(exclude=absent)
 
     def kafka_headers(self) -> tuple[tuple[str, bytes], ...]:
@@ -73,10 +78,21 @@ class CloudEvent(BaseModel, Generic[PayloadT]):
 def kafka_headers(attributes: dict[str, Any]) -> tuple[tuple[str, bytes], ...]:
     """Headers that let a consumer route or de-duplicate a structured event before decoding the value."""
     headers = {"content-type": STRUCTURED_CONTENT_TYPE}
-    for attribute in ("specversion", "id", "type", "source", "subject", "time", "correlationid", "causationid"):
+    for attribute in ("specversion", "id", "type", "source", "subject", "time", "correlationid", "causationid",
+                      "tenant"):
         if attributes.get(attribute) is not None:
             headers[f"ce_{attribute}"] = str(attributes[attribute])
     return tuple((name, value.encode()) for name, value in headers.items())
+
+
+def event_tenant(event: CloudEvent[Any]) -> str | None:
+    """The tenant an event is about. Events from before tenants existed carry none: a registration then belongs
+    to its source system's tenant (each lending core was its own), anything else is left to the consumer, which
+    knows the debt's tenant from its registration."""
+    if event.tenant is not None:
+        return event.tenant
+    source_system = getattr(event.data, "source_system", None)
+    return source_system if isinstance(source_system, str) else None
 
 
 class UndecodableEvent(ValueError):
@@ -106,4 +122,4 @@ def _short(error: Exception) -> str:
     return str(error)[:500]
 
 
-__all__ = ["CloudEvent", "UndecodableEvent", "decode_event", "kafka_headers"]
+__all__ = ["CloudEvent", "UndecodableEvent", "decode_event", "event_tenant", "kafka_headers"]

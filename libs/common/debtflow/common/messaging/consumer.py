@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from debtflow.common.clock import utcnow
 from debtflow.common.db.bulk import insert_ignoring_duplicates
 from debtflow.common.db.uow import UnitOfWork, UnitOfWorkFactory
-from debtflow.common.events import CloudEvent, EventPayload, UndecodableEvent, decode_event
+from debtflow.common.events import CloudEvent, EventPayload, UndecodableEvent, decode_event, event_tenant
 from debtflow.common.events.topics import dead_letter_topic, events_topic
 from debtflow.common.logging import correlation_id_var, get_logger
 from debtflow.common.messaging.bus import (
@@ -191,7 +191,7 @@ class EventConsumer:
         """The one way an event is applied, alone or in a run: its inbox row, then its handler, in `uow`'s
         transaction, with the event's correlation id on what the handler logs and emits. A repeat is
         `duplicate` and runs nothing."""
-        uow.correlation_id, uow.causation_id = event.correlationid, event.id
+        uow.correlation_id, uow.causation_id, uow.tenant = event.correlationid, event.id, event_tenant(event)
         token = correlation_id_var.set(event.correlationid)
         try:
             if not await _record_first_delivery(uow, self.group_id, event):

@@ -17,7 +17,7 @@ from debtflow.classification.classifications.repository import Cause, store
 from debtflow.classification.classifications.rules import Classification, PriorState, classify, days_past_due
 from debtflow.classification.classifications.walk import Standing, snapshot_of, walk
 from debtflow.classification.facts.models import DebtFactsRow
-from debtflow.classification.facts.repository import load_one, pauses_of
+from debtflow.classification.facts.repository import load_one, of_tenant, pauses_of
 from debtflow.classification.facts.rules import NONPERFORMING
 from debtflow.classification.reageing.repository import last_reage_day
 from debtflow.classification.rulesets.active import ActiveRules, active_rules
@@ -52,7 +52,8 @@ async def reclassify(uow: UnitOfWork, debt_id: uuid.UUID, *, cause: Cause, facts
         changed |= await advance(uow, facts, current, to_day=reaged_to, active=active, cause=Cause("reage"),
                                  now=utcnow())
     if active.rules.contagion.enabled and was_nonperforming != (current.five_tier_class in NONPERFORMING):
-        await spread_to_borrower(uow, facts.borrower_id, exclude=debt_id, day=current.as_of_date, active=active)
+        await spread_to_borrower(uow, facts.borrower_id, facts.tenant, exclude=debt_id, day=current.as_of_date,
+                                 active=active)
     return changed
 
 
@@ -115,16 +116,18 @@ def announce(uow: UnitOfWork, facts: Any, current: Classification, *, as_of: dat
         previous_overdue_type=previous.get("overdue_type"),  # type: ignore[arg-type]
         priority_score=current.priority_score, priority_tier=current.priority_tier,  # type: ignore[arg-type]
         previous_priority_tier=previous.get("priority_tier"), status=facts.status,  # type: ignore[arg-type]
-    ))
+    ), tenant=facts.tenant)
 
 
-async def spread_to_borrower(uow: UnitOfWork, borrower_id: str, *, exclude: uuid.UUID | None, day: date,
-                             active: ActiveRules) -> int:
-    """Contagion: one debt turning non-performing (or cured) may move the borrower's other debts with it."""
+async def spread_to_borrower(uow: UnitOfWork, borrower_id: str, tenant: str | None, *, exclude: uuid.UUID | None,
+                             day: date, active: ActiveRules) -> int:
+    """Contagion: one debt turning non-performing (or cured) may move the borrower's other debts with it, the
+    same lender's only."""
     session = uow.session
     others = (await session.execute(
         select(DebtFactsRow, DebtClassificationRow).join(DebtClassificationRow)
-        .where(DebtFactsRow.borrower_id == borrower_id, DebtFactsRow.debt_id != exclude,
+        .where(DebtFactsRow.borrower_id == borrower_id, of_tenant(DebtFactsRow.tenant, tenant),
+               DebtFactsRow.debt_id != exclude,
                DebtFactsRow.status == "open")
     )).all()
     moved = 0

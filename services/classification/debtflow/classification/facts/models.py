@@ -19,6 +19,9 @@ class DebtFactsRow(Base):
     __tablename__ = "debt_facts"
 
     debt_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    #: The lender, from the events' tenant: a borrower id names one person only within one tenant, so contagion
+    #: and borrower-wide events stay inside it. Null until an event carrying it arrives (debts from before tenants).
+    tenant: Mapped[str | None] = mapped_column(String(64))
     borrower_id: Mapped[str] = mapped_column(String(64), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     exposure: Mapped[Decimal] = mapped_column(Money)

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import ColumnElement, case, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.classification.classifications.models import DebtClassificationRow
@@ -20,21 +20,35 @@ from debtflow.common.clock import utcnow
 from debtflow.common.db.sums import money_sum
 
 
-async def facts_for(session: AsyncSession, debt_id: uuid.UUID, *, borrower_id: str, currency: str = "",
-                    as_of: date = date.min) -> DebtFactsRow:
+async def facts_for(session: AsyncSession, debt_id: uuid.UUID, *, tenant: str | None, borrower_id: str,
+                    currency: str = "", as_of: date = date.min) -> DebtFactsRow:
     """The debt's facts row, locked, created empty the first time any event about it arrives (in any order:
-    an event may overtake the debt's registration on another topic; its facts then wait for intake's)."""
+    an event may overtake the debt's registration on another topic; its facts then wait for intake's). The
+    first event that names the debt's tenant records it."""
     row = await session.get(DebtFactsRow, debt_id, with_for_update=True)
     if row is None:
-        row = DebtFactsRow(debt_id=debt_id, borrower_id=borrower_id, currency=currency, exposure=Decimal("0.00"),
-                           facts_as_of=as_of, status="open", intake_version=0, flags=[], updated_at=utcnow())
+        row = DebtFactsRow(debt_id=debt_id, tenant=tenant, borrower_id=borrower_id, currency=currency,
+                           exposure=Decimal("0.00"), facts_as_of=as_of, status="open", intake_version=0, flags=[],
+                           updated_at=utcnow())
         session.add(row)  # inserted by the next flush, with whatever the handler fills in first
+    elif row.tenant is None:
+        row.tenant = tenant
     return row
 
 
-async def facts_of_borrower(session: AsyncSession, borrower_id: str) -> list[DebtFactsRow]:
-    """The facts rows of every debt of the borrower known so far, locked."""
-    query = select(DebtFactsRow).where(DebtFactsRow.borrower_id == borrower_id).order_by(DebtFactsRow.debt_id)
+def of_tenant(column: Any, tenant: str | None) -> ColumnElement[bool]:
+    """Rows of `tenant`'s borrower. Rows not yet attributed (debts from before tenants) still match, so a
+    borrower-wide flag such as `deceased` is not lost on them; an event without a tenant (from before tenants)
+    matches every row, as it did then."""
+    if tenant is None:
+        return true()
+    return or_(column == tenant, column.is_(None))
+
+
+async def facts_of_borrower(session: AsyncSession, borrower_id: str, tenant: str | None) -> list[DebtFactsRow]:
+    """The facts rows of every debt of the tenant's borrower known so far, locked."""
+    query = (select(DebtFactsRow).where(DebtFactsRow.borrower_id == borrower_id, of_tenant(DebtFactsRow.tenant, tenant))
+             .order_by(DebtFactsRow.debt_id))
     return list(await session.scalars(query.with_for_update()))
 
 
@@ -60,7 +74,7 @@ async def load_facts(session: AsyncSession, rows: Sequence[Any], *, contagion: b
     the same columns (the daily run's)."""
     pauses = await pauses_of(session, [row.debt_id for row in rows])
     shares = await _nonperforming_shares(session, {row.borrower_id for row in rows}) if contagion else {}
-    return {row.debt_id: _debt_facts(row, pauses.get(row.debt_id, ()), shares.get(row.borrower_id))
+    return {row.debt_id: _debt_facts(row, pauses.get(row.debt_id, ()), shares.get((row.tenant, row.borrower_id)))
             for row in rows}
 
 
@@ -77,16 +91,19 @@ async def pauses_of(session: AsyncSession, debt_ids: list[uuid.UUID]) -> dict[uu
     return {debt_id: tuple(pauses) for debt_id, pauses in found.items()}
 
 
-async def _nonperforming_shares(session: AsyncSession, borrower_ids: set[str]) -> dict[str, Decimal]:
-    """Share of each borrower's open exposure currently classified substandard or worse (for contagion)."""
-    row = DebtClassificationRow
+async def _nonperforming_shares(session: AsyncSession, borrower_ids: set[str]
+                                ) -> dict[tuple[str | None, str], Decimal]:
+    """Share of each (tenant, borrower)'s open exposure classified substandard or worse (for contagion): two
+    lenders' customers with one id are two people, and one's default says nothing about the other."""
+    row, facts = DebtClassificationRow, DebtFactsRow
     nonperforming = money_sum(case((row.five_tier_class.in_(NONPERFORMING), row.exposure)))
     shares = await session.execute(
-        select(row.borrower_id, nonperforming, money_sum(row.exposure))
+        select(facts.tenant, row.borrower_id, nonperforming, money_sum(row.exposure))
+        .join(facts, facts.debt_id == row.debt_id)
         .where(row.borrower_id.in_(borrower_ids), row.status == "open")
-        .group_by(row.borrower_id)
+        .group_by(facts.tenant, row.borrower_id)
     )
-    return {borrower: (bad or Decimal(0)) / total for borrower, bad, total in shares if total}
+    return {(tenant, borrower): (bad or Decimal(0)) / total for tenant, borrower, bad, total in shares if total}
 
 
 def _debt_facts(row: Any, pauses: tuple[Pause, ...], share: Decimal | None) -> DebtFacts:

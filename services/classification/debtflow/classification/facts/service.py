@@ -39,7 +39,7 @@ from debtflow.common.events import (
 
 async def on_debt_registered(uow: UnitOfWork, event: CloudEvent[DebtRegistered]) -> None:
     debt = event.payload
-    facts = await facts_for(uow.session, debt.debt_id, borrower_id=debt.borrower_id, currency=debt.currency,
+    facts = await facts_for(uow.session, debt.debt_id, tenant=uow.tenant, borrower_id=debt.borrower_id, currency=debt.currency,
                             as_of=debt.as_of_date)
     facts.registered_at = facts.registered_at or debt.registered_at
     apply_intake_facts(facts, version=debt.version, currency=debt.currency, exposure=debt.total_outstanding,
@@ -49,7 +49,7 @@ async def on_debt_registered(uow: UnitOfWork, event: CloudEvent[DebtRegistered])
 
 async def on_debt_updated(uow: UnitOfWork, event: CloudEvent[DebtUpdated]) -> None:
     debt = event.payload
-    facts = await facts_for(uow.session, debt.debt_id, borrower_id=debt.borrower_id, currency=debt.currency,
+    facts = await facts_for(uow.session, debt.debt_id, tenant=uow.tenant, borrower_id=debt.borrower_id, currency=debt.currency,
                             as_of=debt.as_of_date)
     if apply_intake_facts(facts, version=debt.version, currency=debt.currency, exposure=debt.balances.total,
                           first_unpaid_due_date=debt.first_unpaid_due_date, status=debt.status, as_of=debt.as_of_date):
@@ -60,7 +60,7 @@ async def on_payment(uow: UnitOfWork, event: CloudEvent[Any], *, zone: ZoneInfo)
     """A payment or a reversal moves the first unpaid due date, so the day count starts again from it."""
     payment: PaymentReceived | PaymentReversed = event.payload
     day = business_day(event.time, zone)
-    facts = await facts_for(uow.session, payment.debt_id, borrower_id=payment.borrower_id,
+    facts = await facts_for(uow.session, payment.debt_id, tenant=uow.tenant, borrower_id=payment.borrower_id,
                             currency=payment.currency, as_of=day)
     if apply_intake_facts(facts, version=payment.version, currency=payment.currency,
                           exposure=payment.balances_after.total,
@@ -119,7 +119,7 @@ async def on_circumstance(uow: UnitOfWork, event: CloudEvent[BorrowerCircumstanc
 
 async def on_restructured(uow: UnitOfWork, event: CloudEvent[DebtRestructured]) -> None:
     restructured = event.payload
-    facts = await facts_for(uow.session, restructured.debt_id, borrower_id=restructured.borrower_id)
+    facts = await facts_for(uow.session, restructured.debt_id, tenant=uow.tenant, borrower_id=restructured.borrower_id)
     facts.restructured_on = restructured.restructured_on
     await _flag(uow, facts, "restructured", True, event)
 
@@ -127,20 +127,20 @@ async def on_restructured(uow: UnitOfWork, event: CloudEvent[DebtRestructured]) 
 async def on_legal_action(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
     """An escalation to legal or an opened case: the debt is in legal action (IFRS 9 stage 3)."""
     payload: DebtEscalatedToLegal | LegalCaseOpened = event.payload
-    facts = await facts_for(uow.session, payload.debt_id, borrower_id=payload.borrower_id)
+    facts = await facts_for(uow.session, payload.debt_id, tenant=uow.tenant, borrower_id=payload.borrower_id)
     await _flag(uow, facts, "legal_action", True, event)
 
 
 async def on_limitation_updated(uow: UnitOfWork, event: CloudEvent[LimitationUpdated]) -> None:
     updated = event.payload
-    facts = await facts_for(uow.session, updated.debt_id, borrower_id=updated.borrower_id)
+    facts = await facts_for(uow.session, updated.debt_id, tenant=uow.tenant, borrower_id=updated.borrower_id)
     facts.limitation_expires_on = updated.limitation_expires_on
     await reclassify(uow, facts.debt_id, cause=_cause(event), facts=facts)
 
 
 async def on_score_updated(uow: UnitOfWork, event: CloudEvent[ScoreUpdated]) -> None:
     scored = event.payload
-    facts = await facts_for(uow.session, scored.debt_id, borrower_id=scored.borrower_id)
+    facts = await facts_for(uow.session, scored.debt_id, tenant=uow.tenant, borrower_id=scored.borrower_id)
     facts.collection_score = scored.recovery_probability
     await reclassify(uow, facts.debt_id, cause=_cause(event), facts=facts)
 
@@ -151,8 +151,8 @@ async def on_score_updated(uow: UnitOfWork, event: CloudEvent[ScoreUpdated]) -> 
 async def _facts_named(uow: UnitOfWork, debt_id: uuid.UUID | None, borrower_id: str) -> list[DebtFactsRow]:
     """The facts of the debt an event names, or of all the borrower's debts known so far when it names none."""
     if debt_id is not None:
-        return [await facts_for(uow.session, debt_id, borrower_id=borrower_id)]
-    return await facts_of_borrower(uow.session, borrower_id)
+        return [await facts_for(uow.session, debt_id, tenant=uow.tenant, borrower_id=borrower_id)]
+    return await facts_of_borrower(uow.session, borrower_id, uow.tenant)
 
 
 async def _flag(uow: UnitOfWork, facts: DebtFactsRow, flag: str, active: bool, event: CloudEvent[Any]) -> None:

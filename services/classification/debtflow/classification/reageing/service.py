@@ -139,18 +139,19 @@ async def _reage_chunk(uow: UnitOfWork, as_of: date, after: tuple[date, uuid.UUI
     contagion = active.rules.contagion.enabled
     known = await load_facts(session, rows, contagion=contagion)
     writes = _Writes(now=utcnow(), active=active, cause=cause)
-    moved_borrowers: set[str] = set()
+    moved_borrowers: set[tuple[str, str | None]] = set()
     for row in rows:
         standing = Standing(row.as_of_date, row.next_change_on, row.ifrs9_stage, row.stage_improving_since,
                             {name: getattr(row, name) for name in SNAPSHOT_FIELDS})
         steps = walk(known[row.debt_id], row.status, standing, max(as_of, row.as_of_date), active.rules)
         if writes.add(uow, row, standing, steps) and contagion and \
                 (row.five_tier_class in NONPERFORMING) != (steps[-1].result.five_tier_class in NONPERFORMING):
-            moved_borrowers.add(row.borrower_id)
+            moved_borrowers.add((row.borrower_id, row.tenant))
     await writes.flush(session)
     changed = writes.changed
-    for borrower_id in sorted(moved_borrowers):  # their other debts may be pulled (or released)
-        changed += await spread_to_borrower(uow, borrower_id, exclude=None, day=as_of, active=active)
+    # Their other debts (the same lender's) may be pulled or released; sorted for a stable locking order.
+    for borrower_id, tenant in sorted(moved_borrowers, key=lambda pair: (pair[0], pair[1] or "")):
+        changed += await spread_to_borrower(uow, borrower_id, tenant, exclude=None, day=as_of, active=active)
     last = rows[-1]
     return _ChunkOutcome(active.version, (last.next_change_on, last.debt_id), len(rows), changed)
 
@@ -166,7 +167,7 @@ async def _due(session: AsyncSession, as_of: date, after: tuple[date, uuid.UUID]
     c, f = CLASSIFICATIONS.c, FACTS.c
     query = (select(c.debt_id, c.as_of_date, c.next_change_on, c.ifrs9_stage, c.stage_improving_since, c.dpd_bucket,
                     c.five_tier_class, c.default_flag, c.overdue_type, c.priority_tier,
-                    c.registered_at.label("classification_registered_at"), c.first_classified_at, f.borrower_id,
+                    c.registered_at.label("classification_registered_at"), c.first_classified_at, f.tenant, f.borrower_id,
                     f.currency, f.exposure, f.past_due_amount, f.first_unpaid_due_date, f.status, f.flags,
                     f.restructured_on, f.collection_score, f.limitation_expires_on, f.registered_at)
              .join_from(CLASSIFICATIONS, FACTS, c.debt_id == f.debt_id)

@@ -20,7 +20,7 @@ from debtflow.classification.reageing.service import reage
 from debtflow.classification.rulesets.active import ActiveRules, active_rules
 from debtflow.classification.rulesets.document import BUILTIN_VERSION, RuleSet
 from debtflow.classification.rulesets.models import RuleSetRow
-from debtflow.common.auth import Actor
+from debtflow.common.auth import Actor, normalise_identity
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork, UnitOfWorkFactory
 from debtflow.common.pagination import decode_cursor, page_of
@@ -49,7 +49,7 @@ async def create_draft(uow: UnitOfWork, *, version: str, document: dict[str, Any
     if version == BUILTIN_VERSION or await session.scalar(select(RuleSetRow.id).where(RuleSetRow.version == version)):
         raise Conflict(f"rule set version {version} exists already; versions are never reused")
     row = RuleSetRow(id=uuid.uuid4(), version=version, document=rules.model_dump(mode="json"), status="draft",
-                     description=description, author=actor.subject, created_at=utcnow())
+                     description=description, author=actor.identity, created_at=utcnow())
     session.add(row)
     return row
 
@@ -133,12 +133,13 @@ async def _make_active(uow: UnitOfWork, ruleset: RuleSetRow, *, actor: Actor, to
         raise Conflict(f"rule set {ruleset.version} is already active")
     if ruleset.status != "draft":
         raise Conflict(f"rule set {ruleset.version} was retired; submit a new version instead")
-    if actor.subject == ruleset.author:
+    # Authors stored before identities were normalised are normalised here too, so old drafts are covered.
+    if actor.identity == normalise_identity(ruleset.author):
         raise Forbidden("maker-checker: a rule set must be activated by a supervisor other than its author",
                         slug="maker-checker")
     session = uow.session
     await session.execute(update(RuleSetRow).where(RuleSetRow.status == "active").values(status="retired"))
-    ruleset.status, ruleset.activated_by, ruleset.activated_at = "active", actor.subject, utcnow()
+    ruleset.status, ruleset.activated_by, ruleset.activated_at = "active", actor.identity, utcnow()
     result = await session.execute(update(DebtClassificationRow).where(DebtClassificationRow.status == "open")
                                    .values(next_change_on=today))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

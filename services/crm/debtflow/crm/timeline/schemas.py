@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 class TimelineEntryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    tenant: str | None
     debt_id: uuid.UUID | None
     event_id: str
     event_type: str

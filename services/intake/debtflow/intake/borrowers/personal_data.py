@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from debtflow.common.events import EncryptedPersonalData
@@ -87,6 +88,16 @@ def open_for(cipher: FieldCipher, row: Any, *, unmasked: bool) -> dict[str, Any]
         born = f"{born[:4]}-**-**" if born else None
     return {"name": name, "id_number": id_number, "phones": phones, "emails": emails, "address": address,
             "date_of_birth": born}
+
+
+def unseal(cipher: FieldCipher, row: Any) -> BorrowerIn:
+    """A stored borrower decrypted back to what lending cores send, to merge a later default into (never answered:
+    answers go through `open_for`, which masks)."""
+    opened = open_for(cipher, row, unmasked=True)
+    born = opened.pop("date_of_birth")
+    # The stored values passed validation when they came in; revalidating could refuse what rules since tightened.
+    return BorrowerIn.model_construct(**opened, id_type=row.id_type, region=row.region, timezone=row.timezone,
+                                      date_of_birth=date.fromisoformat(born) if born else None)
 
 
 def _encryptor(cipher: FieldCipher, scope: str) -> Any:

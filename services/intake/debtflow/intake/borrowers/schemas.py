@@ -70,6 +70,7 @@ class BorrowerOut(BaseModel):
     """Personal fields are masked (e.g. `110***********002X`) unless the caller holds `pii:read`."""
 
     borrower_id: str
+    tenant: str
     source_system: str
     masked: bool
     name: str | None
@@ -102,3 +103,33 @@ class BorrowerSearchIn(BaseModel):
         if self.email is not None:
             self.email = check_email(self.email)
         return self
+
+
+BorrowerField = Literal["name", "id_type", "id_number", "phones", "emails", "address", "region", "timezone",
+                        "date_of_birth"]
+
+
+class FieldErasureIn(BaseModel):
+    """Which of a borrower's fields to clear, and why; recorded with who and when. A default never clears."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fields: list[BorrowerField] = Field(min_length=1, max_length=9)
+    reason: str = Field(min_length=3, max_length=500, description="Why, e.g. the data-subject request it answers.")
+
+    @field_validator("fields")
+    @classmethod
+    def _once_each(cls, fields: list[str]) -> list[str]:
+        return list(dict.fromkeys(fields))
+
+
+class FieldErasureOut(BaseModel):
+    """One recorded erasure: field names only, never the values cleared."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    fields: list[str]
+    reason: str
+    erased_by: str
+    version: int
+    erased_at: datetime

@@ -33,7 +33,8 @@ def record_change(uow: UnitOfWork, debt: Debt, *, cause: str, cause_ref: str | N
         history.append(row)
     else:
         uow.session.add(BalanceHistory(**row))
-    uow.emit(announce(debt) if announce is not None else debt_updated(debt, cause=event_cause or cause, at=now))
+    uow.emit(announce(debt) if announce is not None else debt_updated(debt, cause=event_cause or cause, at=now),
+             tenant=debt.tenant)
 
 
 def history_row(debt: Debt, *, cause: str, cause_ref: str | None, total_change: Decimal,

@@ -22,9 +22,11 @@ class Debt(Base):
         UniqueConstraint("source_system", "loan_id", name="uq_debts_source_loan"),
         Index("ix_debts_status_id", "status", "id"),
         Index("ix_debts_as_of_id", "as_of_date", "id"),
+        Index("ix_debts_tenant_id", "tenant", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant: Mapped[str] = mapped_column(String(64))  # its source system's lender when registered
     source_system: Mapped[str] = mapped_column(String(64))
     loan_id: Mapped[str] = mapped_column(String(64))
     borrower_id: Mapped[str] = mapped_column(String(64), index=True)

@@ -1,12 +1,10 @@
-"""The register's rules as plain functions: which statuses are final, when newer figures apply, what a balance
-change does to the status, and which debts a caller may see."""
+"""The register's rules as plain functions: which statuses are final, when newer figures apply and what a balance
+change does to the status. (Which debts a caller may see: `debtflow.common.tenants`.)"""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-
-from debtflow.common.auth import Actor, Role
 
 #: Statuses in which the debt has left the lender's books; payments then count as recoveries.
 DISPOSED = frozenset({"sold", "written_off"})
@@ -28,7 +26,3 @@ def status_after_balance_change(status: str, total_outstanding: Decimal) -> str:
         return status
     return "settled" if total_outstanding == 0 else "open"
 
-
-def lender_only(actor: Actor) -> bool:
-    """A lending core's token: it sees only what it registered itself."""
-    return actor.roles == {Role.LENDER}

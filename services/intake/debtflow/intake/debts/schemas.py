@@ -180,6 +180,7 @@ class DebtOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
+    tenant: str
     source_system: str
     loan_id: str
     borrower_id: str

@@ -1,5 +1,5 @@
-"""The debt register's use cases: register defaults one or ten thousand at a time (new debts, newer figures for
-known ones, their borrowers), and read debts, a debt and its history.
+"""The debt register's use cases: register a tenant's defaults one or ten thousand at a time (new debts, newer
+figures for known ones, their borrowers), and read debts, a debt and its history within the caller's tenant.
 
 Registration is set-based: one query finds the known loans (and one the borrowers) of a whole chunk, new rows
 go in with one multi-row INSERT per table, and only debts that actually change are loaded as objects.
@@ -25,12 +25,13 @@ from debtflow.common.events import DebtRegistered
 from debtflow.common.pagination import decode_cursor, page_of
 from debtflow.common.pii import FieldCipher
 from debtflow.common.problems import NotFound
+from debtflow.common.tenants import TenantMap, lender_only, tenant_scope
 from debtflow.intake.batches.schemas import ItemResult
 from debtflow.intake.batches.service import Accepted, ChunkHandler
 from debtflow.intake.borrowers.service import BorrowerRegister
 from debtflow.intake.debts.ledger import debt_for_update, history_row, record_change
 from debtflow.intake.debts.models import BalanceHistory, Debt, Instalment
-from debtflow.intake.debts.rules import lender_only, newer_figures_apply, status_after_balance_change
+from debtflow.intake.debts.rules import newer_figures_apply, status_after_balance_change
 from debtflow.intake.debts.schemas import DefaultIn
 
 Outcome = Literal["created", "updated", "unchanged"]
@@ -72,21 +73,22 @@ class _Inserts:
             await session.execute(insert(BalanceHistory), self.history)
 
 
-async def register_defaults(uow: UnitOfWork, defaults: Sequence[DefaultIn], *, source_system: str,
+async def register_defaults(uow: UnitOfWork, defaults: Sequence[DefaultIn], *, tenant: str, source_system: str,
                             cipher: FieldCipher) -> list[Registration]:
-    """Register each default in order; a loan seen before is updated only by figures with a newer as-of date."""
+    """Register each default in order; a loan seen before is updated only by figures with a newer as-of date.
+    Borrowers are the tenant's: another lender's customer with the same id is someone else."""
     session = uow.session
     now = utcnow()
     debts = await _known_debts(session, source_system, {default.loan_id for default in defaults})
     borrowers = await BorrowerRegister.load(session, {default.borrower_id for default in defaults}, cipher=cipher,
-                                            source_system=source_system, now=now)
+                                            tenant=tenant, source_system=source_system, now=now)
     inserts = _Inserts()
     results = []
     for default in defaults:
         borrower_ref = await borrowers.borrower_for(uow, default.borrower_id, default.borrower)
         known = debts.get(default.loan_id)
         if known is None:
-            debt = _new_debt(uow, default, source_system, borrower_ref, inserts, now)
+            debt = _new_debt(uow, default, tenant, source_system, borrower_ref, inserts, now)
             debts[default.loan_id] = _KnownDebt(debt.id, default.as_of_date, pending=debt)
             results.append(Registration("created", debt.id, debt))
         elif newer_figures_apply(held_as_of=known.as_of_date, status=known.status, offered_as_of=default.as_of_date):
@@ -101,11 +103,11 @@ async def register_defaults(uow: UnitOfWork, defaults: Sequence[DefaultIn], *, s
     return results
 
 
-def defaults_chunk(*, source_system: str, cipher: FieldCipher) -> ChunkHandler:
+def defaults_chunk(*, tenant: str, source_system: str, cipher: FieldCipher) -> ChunkHandler:
     """How `POST /v1/defaults:batch` registers a chunk: all its defaults at once, set-based."""
     async def handle(uow: UnitOfWork, chunk: Accepted) -> list[ItemResult]:
-        registrations = await register_defaults(uow, [default for _, default in chunk], source_system=source_system,
-                                                cipher=cipher)
+        registrations = await register_defaults(uow, [default for _, default in chunk], tenant=tenant,
+                                                source_system=source_system, cipher=cipher)
         return [ItemResult(line=item.line, key=default.loan_id, outcome=registration.outcome, id=registration.debt_id)
                 for (item, default), registration in zip(chunk, registrations, strict=True)]
 
@@ -138,10 +140,10 @@ def _instalment_rows(debt_id: uuid.UUID, default: DefaultIn) -> list[dict[str, A
              "principal_paid": ZERO, "interest_paid": ZERO} for instalment in default.instalments]
 
 
-def _new_debt(uow: UnitOfWork, default: DefaultIn, source_system: str, borrower_ref: uuid.UUID,
+def _new_debt(uow: UnitOfWork, default: DefaultIn, tenant: str, source_system: str, borrower_ref: uuid.UUID,
               inserts: _Inserts, now: datetime) -> Debt:
     debt = Debt(
-        id=uuid.uuid4(), source_system=source_system, loan_id=default.loan_id, borrower_id=default.borrower_id,
+        id=uuid.uuid4(), tenant=tenant, source_system=source_system, loan_id=default.loan_id, borrower_id=default.borrower_id,
         borrower_ref=borrower_ref, credit_balance=ZERO, recovered_after_disposal=ZERO, status="open", version=1,
         registered_at=now, updated_at=now, **_loan_terms(default),
     )
@@ -156,7 +158,7 @@ def _new_debt(uow: UnitOfWork, default: DefaultIn, source_system: str, borrower_
         penalty_interest_outstanding=debt.penalty_interest_outstanding, total_outstanding=debt.total_outstanding,
         first_unpaid_due_date=default.first_unpaid_due_date, as_of_date=debt.as_of_date, registered_at=now,
         product=debt.product, version=1,
-    ))
+    ), tenant=tenant)
     return debt
 
 
@@ -179,6 +181,7 @@ async def _apply_newer_figures(uow: UnitOfWork, debt: Debt, default: DefaultIn, 
 
 @dataclass(frozen=True)
 class DebtFilter:
+    tenant: str | None = None
     status: str | None = None
     borrower_id: str | None = None
     product: str | None = None
@@ -186,12 +189,13 @@ class DebtFilter:
     as_of_to: date | None = None
 
 
-async def list_debts(session: AsyncSession, *, actor: Actor, where: DebtFilter, limit: int,
+async def list_debts(session: AsyncSession, *, actor: Actor, tenancy: TenantMap, where: DebtFilter, limit: int,
                      after: str | None) -> tuple[list[Debt], str | None]:
-    """A page of debts in id order (stable under inserts); a lending core sees only its own."""
+    """A page of debts in id order (stable under inserts); a lending core sees only its tenant's."""
     query: Select[Any] = select(Debt)
-    if lender_only(actor):
-        query = query.where(Debt.source_system == actor.subject)
+    tenant = tenant_scope(actor, where.tenant, tenancy)
+    if tenant is not None:
+        query = query.where(Debt.tenant == tenant)
     for column, value in ((Debt.status, where.status), (Debt.borrower_id, where.borrower_id),
                           (Debt.product, where.product)):
         if value is not None:
@@ -207,17 +211,18 @@ async def list_debts(session: AsyncSession, *, actor: Actor, where: DebtFilter, 
     return page_of(rows, limit, lambda debt: (debt.id,))
 
 
-async def get_debt(session: AsyncSession, debt_id: uuid.UUID, *, actor: Actor) -> Debt:
+async def get_debt(session: AsyncSession, debt_id: uuid.UUID, *, actor: Actor, tenancy: TenantMap) -> Debt:
+    """A debt by its id (unique across tenants); a lending core's only if it is its tenant's."""
     debt = await session.get(Debt, debt_id)
-    if debt is None or (lender_only(actor) and debt.source_system != actor.subject):
+    if debt is None or (lender_only(actor) and debt.tenant != tenancy.for_lender(actor)):
         raise NotFound(f"no debt {debt_id}")
     return debt
 
 
-async def debt_history(session: AsyncSession, debt_id: uuid.UUID, *, actor: Actor, limit: int,
+async def debt_history(session: AsyncSession, debt_id: uuid.UUID, *, actor: Actor, tenancy: TenantMap, limit: int,
                        after: str | None) -> tuple[list[BalanceHistory], str | None]:
     """Every change to a debt's balances and status, oldest first, one page."""
-    await get_debt(session, debt_id, actor=actor)
+    await get_debt(session, debt_id, actor=actor, tenancy=tenancy)
     query = select(BalanceHistory).where(BalanceHistory.debt_id == debt_id)
     if after is not None:
         (last_id,) = decode_cursor(after, int)

@@ -70,9 +70,9 @@ async def post_reversal(request: Request, payment_id: Annotated[str, Path(max_le
 
 
 @router.get("/payments", summary="The payments of a debt, oldest first, in keyset pages", responses=answers(404))
-async def get_payments(session: ReadSession, actor: Reader,
+async def get_payments(session: ReadSession, runtime: Runtime, actor: Reader,
                        debt_id: Annotated[uuid.UUID, Query(description="The debt whose payments to list.")],
                        limit: Limit = DEFAULT_LIMIT, after: After = None) -> Page[PaymentOut]:
-    await get_debt(session, debt_id, actor=actor)
+    await get_debt(session, debt_id, actor=actor, tenancy=runtime.settings.tenancy)
     payments, next_cursor = await service.payments_of(session, debt_id, limit=limit, after=after)
     return Page(items=[PaymentOut.model_validate(payment) for payment in payments], next_cursor=next_cursor)
