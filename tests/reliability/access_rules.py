@@ -39,6 +39,9 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
         "GET /v1/borrowers/{borrower_id}": LENDER_OR_STAFF,
         # Searching by identity number, phone or email is for people handling cases, never a lending core.
         "POST /v1/borrowers:search": STAFF,
+        # Clearing personal data is a supervisor's decision, recorded; anyone on staff may read the record.
+        "POST /v1/borrowers/{borrower_id}:erase-fields": frozenset({"supervisor"}),
+        "GET /v1/borrowers/{borrower_id}/erasures": STAFF,
     },
     "classification": {
         **OPERATIONS_ENDPOINTS,

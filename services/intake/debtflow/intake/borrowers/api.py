@@ -11,7 +11,7 @@ from fastapi import Depends, Path
 from debtflow.common.auth import STAFF_ROLES, Actor, Role, Staff, require_roles
 from debtflow.common.pagination import DEFAULT_LIMIT, After, Limit, Page
 from debtflow.common.tenants import TenantParam
-from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, service_router
+from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, answers, service_router
 from debtflow.intake.borrowers import service
 from debtflow.intake.borrowers.schemas import BorrowerOut, BorrowerSearchIn, FieldErasureIn, FieldErasureOut
 
@@ -23,7 +23,8 @@ Eraser = Annotated[Actor, Depends(require_roles(Role.SUPERVISOR))]
 BorrowerId = Annotated[str, Path(max_length=64)]
 
 
-@router.get("/borrowers/{borrower_id}", summary="A borrower; personal data masked without `pii:read`")
+@router.get("/borrowers/{borrower_id}", summary="A borrower; personal data masked without `pii:read`",
+            responses=answers(409))
 async def get_borrower(borrower_id: BorrowerId, session: ReadSession, runtime: Runtime, actor: Reader,
                        tenant: TenantParam = None) -> BorrowerOut:
     settings = runtime.settings
@@ -43,7 +44,8 @@ async def search_borrowers(search: BorrowerSearchIn, session: ReadSession, runti
                 next_cursor=next_cursor)
 
 
-@router.post("/borrowers/{borrower_id}:erase-fields", summary="Clear some of a borrower's fields (audited)")
+@router.post("/borrowers/{borrower_id}:erase-fields", summary="Clear some of a borrower's fields (audited)",
+             responses=answers(409))
 async def erase_fields(borrower_id: BorrowerId, erasure: FieldErasureIn, uow: UnitOfWorks, runtime: Runtime,
                        actor: Eraser, tenant: TenantParam = None) -> BorrowerOut:
     settings = runtime.settings
@@ -53,7 +55,8 @@ async def erase_fields(borrower_id: BorrowerId, erasure: FieldErasureIn, uow: Un
         return BorrowerOut(**service.borrower_view(borrower, settings.field_cipher, actor=actor))
 
 
-@router.get("/borrowers/{borrower_id}/erasures", summary="Every erasure of a borrower's fields, oldest first")
+@router.get("/borrowers/{borrower_id}/erasures", summary="Every erasure of a borrower's fields, oldest first",
+            responses=answers(409))
 async def get_erasures(borrower_id: BorrowerId, session: ReadSession, runtime: Runtime, actor: Staff,
                        tenant: TenantParam = None, limit: Limit = DEFAULT_LIMIT,
                        after: After = None) -> Page[FieldErasureOut]:
