@@ -9,6 +9,7 @@ from datetime import time
 import pytest
 from pydantic import ValidationError
 
+from debtflow.common.pii import DEVELOPMENT_PII_HMAC_KEY, DEVELOPMENT_PII_KEYS
 from debtflow.common.services import service_names
 from debtflow.common.settings import DEVELOPMENT_AUTH_SECRET, ServiceSettings, settings_class_for
 
@@ -171,14 +172,43 @@ def test_production_accepts_a_key_of_at_least_32_bytes(monkeypatch: pytest.Monke
 PRODUCTION_PII_KEYS = "prod1:" + base64.b64encode(b"p" * 32).decode()
 
 
-def test_services_holding_personal_data_refuse_the_development_pii_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+PRODUCTION_LOOKUP_KEY = "a-production-lookup-hash-key-of-32-bytes-or-more"
+DEVELOPMENT_KEY_AS_RETIRED = PRODUCTION_PII_KEYS + "," + DEVELOPMENT_PII_KEYS
+
+
+def test_production_starts_with_personal_data_keys_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    _production_keys(monkeypatch)
+    settings("intake").refuse_unsafe_production()
+
+
+@pytest.mark.parametrize(("variable", "value", "refusal"), [
+    ("DEBTFLOW_PII_KEYS", DEVELOPMENT_PII_KEYS, "DEBTFLOW_PII_KEYS holds the published development key"),
+    ("DEBTFLOW_PII_KEYS", DEVELOPMENT_KEY_AS_RETIRED, r"development key \(key id dev1\)"),
+    ("DEBTFLOW_PII_KEYS", "own:" + DEVELOPMENT_PII_KEYS.partition(":")[2], r"\(key id own\)"),
+    ("DEBTFLOW_PII_LOOKUP_KEY", DEVELOPMENT_PII_HMAC_KEY, "DEBTFLOW_PII_LOOKUP_KEY is the published development key"),
+    ("DEBTFLOW_PII_LOOKUP_KEY", "short-lookup-key", "DEBTFLOW_PII_LOOKUP_KEY must be at least 32 bytes"),
+])
+def test_production_refuses_each_development_personal_data_key_on_its_own(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, refusal: str
+) -> None:
+    """Intake holds the encrypted personal data. Every other key is a production one, so the refusal can only come
+    from the one published key."""
+    _production_keys(monkeypatch)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(RuntimeError, match=refusal) as caught:
+        settings("intake").refuse_unsafe_production()
+    assert value not in str(caught.value)  # the refusal names the variable, never the secret
+
+
+def test_development_mode_runs_on_the_development_personal_data_keys() -> None:
+    settings("intake").refuse_unsafe_production()
+
+
+def _production_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEBTFLOW_ENVIRONMENT", "production")
     monkeypatch.setenv("DEBTFLOW_AUTH_SECRET", "a-long-random-production-signing-key-0123456789")
-    with pytest.raises(RuntimeError, match="PII"):
-        settings("intake").refuse_unsafe_production()
     monkeypatch.setenv("DEBTFLOW_PII_KEYS", PRODUCTION_PII_KEYS)
-    monkeypatch.setenv("DEBTFLOW_PII_LOOKUP_KEY", "a-production-lookup-hash-key")
-    settings("intake").refuse_unsafe_production()
+    monkeypatch.setenv("DEBTFLOW_PII_LOOKUP_KEY", PRODUCTION_LOOKUP_KEY)
 
 
 def test_a_malformed_pii_key_ring_fails_at_start_up(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-from debtflow.common.pii import DEVELOPMENT_PII_HMAC_KEY, DEVELOPMENT_PII_KEYS, FieldCipher
+from debtflow.common.pii import DEVELOPMENT_PII_HMAC_KEY, DEVELOPMENT_PII_KEYS, FieldCipher, parse_keyring
 from debtflow.common.tenants import TenantMap
 
 #: The signing key every service accepts in development mode. Start-up refuses it in production.
@@ -38,7 +38,7 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", validate_default=True)
 
     environment: Literal["development", "production"] = Field(
-        "development", description="`production` refuses the built-in development signing key."
+        "development", description="`production` refuses every built-in development key (signing, personal-data, lookup)."
     )
     database_url: str = Field(
         "",
@@ -169,7 +169,8 @@ class PersonalDataSettings(ServiceSettings):
     pii_active_key: str | None = Field(None, description="Key id new values are encrypted with; default the first.")
     pii_lookup_key: SecretStr = Field(
         SecretStr(DEVELOPMENT_PII_HMAC_KEY),
-        description="HMAC key of the exact-match lookup hashes (never rotate without re-hashing).",
+        description="HMAC key of the exact-match lookup hashes (never rotate without re-hashing); at least 32 bytes "
+        "in production.",
     )
 
     @cached_property
@@ -181,10 +182,28 @@ class PersonalDataSettings(ServiceSettings):
     def refuse_unsafe_production(self) -> None:
         super().refuse_unsafe_production()
         _ = self.field_cipher  # a malformed key ring fails start-up, not the first borrower
-        development = (self.pii_keys.get_secret_value() == DEVELOPMENT_PII_KEYS
-                       or self.pii_lookup_key.get_secret_value() == DEVELOPMENT_PII_HMAC_KEY)
-        if self.environment != "development" and development:
-            raise RuntimeError("DEBTFLOW_PII_KEYS and DEBTFLOW_PII_LOOKUP_KEY must be set outside development mode")
+        if self.environment != "development":
+            for problem in self.unsafe_personal_data_keys():
+                raise RuntimeError(problem)
+
+    def unsafe_personal_data_keys(self) -> list[str]:
+        """Why the personal-data keys may not run in production: each published development key is refused
+        wherever it appears (also as a retired key of the ring, which would still decrypt), and the lookup key
+        must be as long as a signing key, because it is all that keeps low-entropy values (phones, identity
+        numbers) from being found by trying them all."""
+        reasons = []
+        development_keys = set(parse_keyring(DEVELOPMENT_PII_KEYS).values())
+        published = [kid for kid, key in self.field_cipher.keys.items() if key in development_keys]
+        if published:
+            reasons.append(f"DEBTFLOW_PII_KEYS holds the published development key (key id {', '.join(published)}): "
+                           "set a key ring of your own outside development mode")
+        lookup_key = self.pii_lookup_key.get_secret_value()
+        if lookup_key == DEVELOPMENT_PII_HMAC_KEY:
+            reasons.append("DEBTFLOW_PII_LOOKUP_KEY is the published development key: set one of your own "
+                           "outside development mode")
+        elif len(lookup_key.encode()) < 32:
+            reasons.append("DEBTFLOW_PII_LOOKUP_KEY must be at least 32 bytes long outside development mode")
+        return reasons
 
 
 def settings_class_for(service: str) -> type[ServiceSettings]:
