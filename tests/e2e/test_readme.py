@@ -129,3 +129,22 @@ def test_no_readme_command_needs_uv_on_the_path() -> None:
 def test_the_stack_answers_on_the_documented_ports(stack: tuple[Path, dict[str, str], Path]) -> None:
     for service in installed_services().values():
         assert httpx.get(f"http://127.0.0.1:{service.default_port}/readyz", timeout=5).status_code == 200
+
+
+MARKDOWN_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def test_the_documentation_links_only_to_files_in_the_repository() -> None:
+    """A clone is all a reader has: no link may point outside it (as the README once did to ../shared/) or to a
+    file that is not there."""
+    documents = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md")),
+                 *sorted(ROOT.glob("*/README.md")), *sorted(ROOT.glob("services/*/README.md"))]
+    broken = []
+    for document in documents:
+        for target in MARKDOWN_LINK.findall(document.read_text()):
+            if re.match(r"[a-z]+:", target):  # https:, mailto:
+                continue
+            resolved = (document.parent / target).resolve()
+            if not resolved.is_relative_to(ROOT.resolve()) or not resolved.exists():
+                broken.append(f"{document.relative_to(ROOT)}: {target}")
+    assert not broken, broken
