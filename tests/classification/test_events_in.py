@@ -52,6 +52,17 @@ async def test_a_registration_is_classified_on_its_as_of_date(shared: Harness) -
     assert "dpd_over_0" in event.reason_codes
 
 
+async def test_the_largest_debt_intake_accepts_is_classified_and_announced(shared: Harness) -> None:
+    """Its urgency-weighted score would have 17 integer digits: it ranks at the ceiling instead of failing the
+    DebtClassified event (which sent it to the dead-letter topic)."""
+    reg = debt(10, D0, principal="9999999999999999.99")  # M1: recovery 0.85 x urgency 1.3
+    await publish_all(shared, reg)
+    current = await classification(shared, reg.debt_id, D0)
+    assert (current["priority_score"], current["priority_tier"]) == ("9999999999999999.99", "P1")
+    [event] = classified_events(shared, reg.debt_id)
+    assert "priority_score_capped" in event.reason_codes
+
+
 async def test_a_payment_of_the_oldest_instalment_counts_from_the_next_one(shared: Harness) -> None:
     reg = debt(100, D0)
     paid = payment(reg, version=2, first_unpaid_after=D0 - days(10), day=D0 + days(5))

@@ -6,8 +6,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from pydantic import TypeAdapter
 
 from debtflow.classification.classifications.rules import (
+    HIGHEST_PRIORITY_SCORE,
     DebtFacts,
     Pause,
     PriorState,
@@ -20,6 +22,7 @@ from debtflow.classification.classifications.rules import (
     priority,
 )
 from debtflow.classification.rulesets.document import RuleSet
+from debtflow.common.money import NonNegativeMoney
 
 RULES = RuleSet()
 DUE = date(2026, 3, 2)
@@ -356,6 +359,17 @@ def test_a_limitation_period_ending_soon_raises_priority(expires_in: int, urgent
     score, tier, reasons = priority("M4", debt, AS_OF, RULES)
     assert (score, tier) == ((Decimal("5700.00"), "P2") if urgent else (Decimal("3800.00"), "P3"))
     assert ("limitation_period_ending" in reasons) is urgent
+
+
+def test_a_score_past_what_money_holds_ranks_at_the_ceiling() -> None:
+    """Urgency scales the exposure up: the largest debt intake accepts would otherwise score 17 integer digits, which
+    the score column and DebtClassified cannot hold (its event went to the dead-letter topic)."""
+    debt = facts(400, exposure="9999999999999999.99", collection_score=Decimal("1"),
+                 limitation_expires_on=AS_OF + timedelta(days=10))
+    score, tier, reasons = priority(dpd_bucket(400, RULES), debt, AS_OF, RULES)
+    assert (score, tier) == (HIGHEST_PRIORITY_SCORE, "P1")
+    assert reasons[-1] == "priority_score_capped"
+    assert TypeAdapter(NonNegativeMoney).validate_python(score) == score  # what DebtClassified carries
 
 
 def test_configured_tiers_and_weights_are_used() -> None:

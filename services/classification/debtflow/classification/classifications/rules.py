@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from debtflow.classification.rulesets.document import FIVE_TIER_ORDER, RuleSet
+from debtflow.common.money import MAX_AMOUNT
 
 CENT = Decimal("0.01")
 OPEN = "open"
@@ -180,6 +181,10 @@ def overdue_type(days: int, facts: DebtFacts, defaulted: bool) -> str:
     return "early_overdue" if days > 0 else "current"
 
 
+#: The largest score a Money column and event field hold (16 integer digits, two decimals).
+HIGHEST_PRIORITY_SCORE = MAX_AMOUNT - CENT
+
+
 def priority(bucket: str, facts: DebtFacts, as_of: date, rules: RuleSet) -> tuple[Decimal, str, list[str]]:
     """Expected recoverable value (exposure x probability of recovery) weighted for urgency, and its tier."""
     rule = rules.priority
@@ -197,6 +202,11 @@ def priority(bucket: str, facts: DebtFacts, as_of: date, rules: RuleSet) -> tupl
         urgency += rule.limitation_weight
         reasons.append("limitation_period_ending")
     score = (facts.exposure * probability * urgency).quantize(CENT)
+    if score > HIGHEST_PRIORITY_SCORE:
+        # Exposure may be as large as a Money holds, and urgency scales it up past what the score column and
+        # DebtClassified's amount carry; such a debt is top priority anyway, so it ranks at the ceiling.
+        score = HIGHEST_PRIORITY_SCORE
+        reasons.append("priority_score_capped")
     tier = next((f"P{index}" for index, floor in enumerate(rule.tiers, start=1) if score >= floor), "P4")
     return score, tier, reasons
 
