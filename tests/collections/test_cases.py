@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from debtflow.common.events import (
+    CloudEvent,
     DebtEscalatedToLegal,
     StrategyAssigned,
 )
@@ -93,7 +94,8 @@ async def test_collections_ignores_an_older_classification_arriving_late(databas
 async def test_a_collector_escalates_a_case_to_legal_once(database_url: str) -> None:
     async with harness("collections", database_url) as service:
         debt_id = uuid.uuid4()
-        await service.publish(classified(debt_id, borrower_id="BR-9", dpd_bucket="M6"))
+        payload = classified(debt_id, borrower_id="BR-9", dpd_bucket="M6")
+        await service.deliver(CloudEvent.new(payload, source_service="classification", tenant="lender-a"))
         await service.settled()
 
         path = f"/v1/cases/{debt_id}:escalate"
@@ -105,6 +107,7 @@ async def test_a_collector_escalates_a_case_to_legal_once(database_url: str) -> 
         assert (event.subject, event.data.borrower_id, event.data.reason_code, event.data.escalated_by) == (
             str(debt_id), "BR-9", "broken_promises", "collector-7"
         )
+        assert event.tenant == "lender-a"  # the request carries no tenant: the case remembered its lender
 
         again = await service.client.post(path, json={"reason_code": "no_contact"}, headers=COLLECTOR)
         assert again.status_code == 409, again.text

@@ -19,6 +19,8 @@ class CollectionCase(Base):
 
     debt_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     borrower_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: The lender whose debt this is, from the classification events; what collections announces carries it.
+    tenant: Mapped[str | None] = mapped_column(String(64), nullable=True)
     dpd_bucket: Mapped[str] = mapped_column(String(16))
     five_tier_class: Mapped[str] = mapped_column(String(16))
     classified_as_of: Mapped[date] = mapped_column(Date)

@@ -35,6 +35,7 @@ async def assign_strategy(uow: UnitOfWork, event: CloudEvent[DebtClassified], *,
         case = CollectionCase(debt_id=classified.debt_id, status="active", assigned_at=now)
         uow.session.add(case)
     case.borrower_id = classified.borrower_id
+    case.tenant = uow.tenant or case.tenant
     case.dpd_bucket = classified.dpd_bucket
     case.five_tier_class = classified.five_tier_class
     case.classified_as_of = classified.as_of_date
@@ -71,7 +72,8 @@ async def escalate_to_legal(uow: UnitOfWork, *, debt_id: uuid.UUID, reason_code:
         DebtEscalatedToLegal(
             debt_id=debt_id, borrower_id=case.borrower_id, reason_code=reason_code, escalated_by=actor.subject,
             escalated_at=now,
-        )
+        ),
+        tenant=case.tenant,  # a request has no event to take the tenant from: the case remembers it
     )
     return case
 
