@@ -24,6 +24,7 @@ from support.faults import (
     busy,
     duplicates_skipped,
     kill,
+    local_cluster_unavailable,
     postgres_down,
     replica,
     some_defaults,
@@ -53,10 +54,12 @@ async def stack(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(autouse=True)
-def _service_logs_on_failure(request: pytest.FixtureRequest, stack: Stack) -> Iterator[None]:
+def _service_logs_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Print the tail of every service's log of the module's stack after a failed test that used it."""
     failed_before = request.session.testsfailed
     yield
-    if request.session.testsfailed > failed_before:
+    if request.session.testsfailed > failed_before and "stack" in request.fixturenames:
+        stack: Stack = request.getfixturevalue("stack")
         print(f"\nservice logs (topic prefix {stack.topic_prefix}):\n{stack.log_tails()}")
 
 
@@ -117,6 +120,9 @@ async def test_broker_paused_under_load_loses_nothing(stack: Stack, record_prope
 
 async def test_postgres_restarted_under_load_is_waited_out(stack: Stack,
                                                            record_property: pytest.RecordProperty) -> None:
+    assert POSTGRES_URL
+    if (reason := local_cluster_unavailable(POSTGRES_URL)) is not None:
+        pytest.skip(reason)
     skipped_before = await duplicates_skipped(stack)
     feed = Feed(stack, some_defaults(f"{RUN}-PG", DEFAULTS)).start()
     await feed.reached(DEFAULTS // 4)

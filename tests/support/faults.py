@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -189,22 +190,37 @@ def _cluster(action: str) -> None:
         ["-m", "fast"] if action == "stop" else [])], check=True, capture_output=True, timeout=60)
 
 
+def _postgres_ready() -> bool:
+    return subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"], check=False).returncode == 0
+
+
 def _wait_for_postgres(timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
-    while subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"], check=False).returncode != 0:
+    while not _postgres_ready():
         if time.monotonic() > deadline:
             raise RuntimeError(f"PostgreSQL did not come back within {timeout:g}s")
         time.sleep(0.2)
 
 
+def local_cluster_unavailable(postgres_url: str) -> str | None:
+    """Why `postgres_down` cannot stop the tests' PostgreSQL (None if it can): it drives the local cluster."""
+    url = make_url(postgres_url)
+    if url.host not in ("127.0.0.1", "localhost") or (url.port or 5432) != 5432:
+        return f"the tests' PostgreSQL is {url.host}:{url.port}, not the local cluster on 127.0.0.1:5432"
+    if not os.path.isdir("/etc/postgresql") or shutil.which("pg_ctlcluster") is None:
+        return "no local PostgreSQL cluster to stop (pg_ctlcluster, /etc/postgresql)"
+    return None
+
+
 @asynccontextmanager
 async def postgres_down() -> AsyncIterator[None]:
     """Stop the PostgreSQL cluster (fast: every connection is cut) and, whatever happens, start it again after."""
-    await asyncio.to_thread(_cluster, "stop")
     try:
+        await asyncio.to_thread(_cluster, "stop")
         yield
     finally:
-        await asyncio.to_thread(_cluster, "start")
+        if not await asyncio.to_thread(_postgres_ready):
+            await asyncio.to_thread(_cluster, "start")
         await asyncio.to_thread(_wait_for_postgres)
 
 
