@@ -9,12 +9,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from conftest import kafka_options
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.embedded import EmbeddedBroker
 from debtflow.common.events import CloudEvent, DebtRegistered, events_topic
+from debtflow.common.messaging import relay as relay_module
 from debtflow.common.messaging.bus import Bus
 from debtflow.common.messaging.consumer import EventConsumer
 from debtflow.common.messaging.kafka import KafkaBus
@@ -220,3 +222,29 @@ async def test_only_one_relay_per_service_publishes_on_postgresql(db: ProbeDatab
 
 async def _states_are(actual: set[str], expected: set[str]) -> bool:
     return actual == expected
+
+
+async def test_the_relay_takes_its_lease_again_after_the_database_cut_its_connections(
+        db: ProbeDatabase, db_kind: str, topic_prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if db_kind != "postgres":
+        pytest.skip("the lease is a PostgreSQL session lock")
+    monkeypatch.setattr(relay_module, "_LEASE_RETRY_SECONDS", 0.05)
+    broker = InMemoryBroker()
+    relay = _relay(db, InMemoryBus(broker))
+    stopping = asyncio.Event()
+    task = asyncio.create_task(relay.run(stopping))
+    try:
+        await _emit(db, topic_prefix, registered("L-BEFORE"))
+        await eventually(lambda: _pending_is(db, 0), what="the first event to be published")
+        async with db.engine.connect() as connection:  # what a database restart does to every session
+            await connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                          "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        await db.engine.dispose()  # the pool's idle connections are gone too; the relay's lease connection is not
+        await _emit(db, topic_prefix, registered("L-AFTER"))
+        await eventually(lambda: _pending_is(db, 0), what="the relay to publish again on a new lease", timeout=10)
+        assert not task.done(), f"the relay stopped: {task.exception()!r}"
+    finally:
+        stopping.set()
+        await task
+    assert [json.loads(record.value)["data"]["loan_id"] for record in broker.records(
+        events_topic("intake", topic_prefix))] == ["L-BEFORE", "L-AFTER"]

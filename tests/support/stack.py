@@ -316,7 +316,8 @@ class Stack:
             raise AssertionError(f"{error}; last seen: {last[0]}") from None
 
 
-async def _wait_until_ready(client: httpx.AsyncClient, service: ServiceProcess) -> None:
+async def wait_until_ready(client: httpx.AsyncClient, service: ServiceProcess) -> None:
+    """Wait for 200 on /readyz; fail early with its log if the process exits first."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + READY_TIMEOUT_SECONDS
     last = "no answer yet"
@@ -363,5 +364,5 @@ async def running_stack(broker: EmbeddedBroker, directory: Path, *, topic_prefix
             resources.push_async_callback(services[name].stop)
             services[name].start(environment, cwd=directory)
         resources.push_async_callback(stop_all)  # runs first: all six shut down together
-        await asyncio.gather(*(_wait_until_ready(client, service) for service in services.values()))
+        await asyncio.gather(*(wait_until_ready(client, service) for service in services.values()))
         yield stack

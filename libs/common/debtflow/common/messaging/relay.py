@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Table, func, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from debtflow.common.clock import utcnow
@@ -44,21 +44,25 @@ class _RelayLease:
     async def acquire(self) -> bool:
         if self.engine.dialect.name != "postgresql":
             return True  # SQLite is one process's file: there is no second relay to exclude
-        try:
-            if self._connection is not None:
+        if self._connection is not None:
+            try:
                 await self._connection.execute(text("SELECT 1"))  # the lock lives as long as this session
                 return True
-            connection = await self.engine.connect()
+            except (SQLAlchemyError, OSError):
+                await self.release()  # the session died (say the database restarted), and its lock with it
+                return False
+        connection = await self.engine.connect()
+        try:
             held = await connection.scalar(text("SELECT pg_try_advisory_lock(hashtext(:key))"), {"key": self.lock_key})
             await connection.commit()
-            if held:
-                self._connection = connection
-                return True
-            await connection.close()
+        except (SQLAlchemyError, OSError):
+            await _close_quietly(connection)
             return False
-        except DBAPIError:
-            await self.release()
-            return False
+        if held:
+            self._connection = connection
+            return True
+        await connection.close()
+        return False
 
     async def release(self) -> None:
         connection, self._connection = self._connection, None
@@ -67,12 +71,16 @@ class _RelayLease:
                 # Unlock explicitly: close() only returns the connection to the pool, lock and all.
                 await connection.scalar(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": self.lock_key})
                 await connection.commit()
-            except (DBAPIError, OSError):
-                pass  # the connection is gone, and its lock with it
-            try:
-                await connection.close()
-            except (DBAPIError, OSError):
-                pass
+            except (SQLAlchemyError, OSError):
+                pass  # the connection is gone (or its transaction with it), and its lock with it
+            await _close_quietly(connection)
+
+
+async def _close_quietly(connection: AsyncConnection) -> None:
+    try:
+        await connection.close()
+    except (SQLAlchemyError, OSError):
+        pass
 
 
 class OutboxRelay:
