@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query
@@ -11,6 +10,7 @@ from fastapi import Query
 from debtflow.classification.classifications import service
 from debtflow.classification.classifications.schemas import ClassificationOut, RankedDebt
 from debtflow.common.auth import Staff
+from debtflow.common.dates import BusinessDate
 from debtflow.common.pagination import DEFAULT_LIMIT, After, Limit, Page
 from debtflow.common.web import ReadSession, Runtime, service_router
 
@@ -20,7 +20,7 @@ router = service_router(prefix="/v1", tags=["classifications"])
 @router.get("/classifications/{debt_id}", summary="A debt's classification today, or on any past day")
 async def get_classification(
     debt_id: uuid.UUID, session: ReadSession, runtime: Runtime, _: Staff,
-    as_of: Annotated[date | None, Query(description="The day to answer for (default: today).")] = None,
+    as_of: Annotated[BusinessDate | None, Query(description="The day to answer for (default: today).")] = None,
 ) -> ClassificationOut:
     day = as_of or runtime.settings.today()
     return ClassificationOut(**await service.classification_on(session, debt_id, day))

@@ -15,8 +15,10 @@ from pydantic import (
 )
 
 from debtflow.common.clock import TimeZoneName
+from debtflow.common.dates import BirthDate
 from debtflow.common.phones import PhoneNumber
 from debtflow.common.pii import check_email, check_resident_id
+from debtflow.common.text import SafeMultilineText, SafeText
 
 IdType = Literal["resident_id", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent_resident", "other"]
 
@@ -26,16 +28,16 @@ class BorrowerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: SafeText | None = Field(None, min_length=1, max_length=100)
     id_type: IdType | None = Field(None, description="`resident_id` numbers are checked against GB 11643.")
-    id_number: str | None = Field(None, min_length=5, max_length=32)
+    id_number: SafeText | None = Field(None, min_length=5, max_length=32)
     phones: list[PhoneNumber] = Field(default_factory=list, max_length=5, description="E.164 (+8613800138000) or "
                                       "national in the phone region (13800138000); stored as E.164.")
-    emails: list[str] = Field(default_factory=list, max_length=5)
-    address: str | None = Field(None, min_length=1, max_length=300)
-    region: str | None = Field(None, min_length=1, max_length=64, description="Province or region (not secret).")
+    emails: list[SafeText] = Field(default_factory=list, max_length=5)
+    address: SafeMultilineText | None = Field(None, min_length=1, max_length=300)
+    region: SafeText | None = Field(None, min_length=1, max_length=64, description="Province or region (not secret).")
     timezone: TimeZoneName | None = Field(None, description="IANA time zone, used for contact hours, e.g. Asia/Shanghai.")
-    date_of_birth: date | None = None
+    date_of_birth: BirthDate | None = None
 
     @field_validator("id_number")
     @classmethod
@@ -92,9 +94,9 @@ class BorrowerSearchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id_number: str | None = Field(None, min_length=5, max_length=32)
+    id_number: SafeText | None = Field(None, min_length=5, max_length=32)
     phone: PhoneNumber | None = Field(None, description="Any form a borrower's phone is accepted in.")
-    email: str | None = None
+    email: SafeText | None = Field(None, max_length=254)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> BorrowerSearchIn:
@@ -115,7 +117,7 @@ class FieldErasureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     fields: list[BorrowerField] = Field(min_length=1, max_length=9)
-    reason: str = Field(min_length=3, max_length=500, description="Why, e.g. the data-subject request it answers.")
+    reason: SafeMultilineText = Field(min_length=3, max_length=500, description="Why, e.g. the data-subject request it answers.")
 
     @field_validator("fields")
     @classmethod
