@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,6 +21,9 @@ from debtflow.common.phones import PhoneNumber
 from debtflow.common.pii import check_email, check_resident_id
 from debtflow.common.text import SafeMultilineText, SafeText
 
+#: RFC 5321 caps a forward path at 254 characters.
+EmailAddress = Annotated[SafeText, Field(max_length=254), AfterValidator(check_email)]
+
 IdType = Literal["resident_id", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent_resident", "other"]
 
 
@@ -33,7 +37,7 @@ class BorrowerIn(BaseModel):
     id_number: SafeText | None = Field(None, min_length=5, max_length=32)
     phones: list[PhoneNumber] = Field(default_factory=list, max_length=5, description="E.164 (+8613800138000) or "
                                       "national in the phone region (13800138000); stored as E.164.")
-    emails: list[SafeText] = Field(default_factory=list, max_length=5)
+    emails: list[EmailAddress] = Field(default_factory=list, max_length=5)
     address: SafeMultilineText | None = Field(None, min_length=1, max_length=300)
     region: SafeText | None = Field(None, min_length=1, max_length=64, description="Province or region (not secret).")
     timezone: TimeZoneName | None = Field(None, description="IANA time zone, used for contact hours, e.g. Asia/Shanghai.")
@@ -58,7 +62,7 @@ class BorrowerIn(BaseModel):
     @field_validator("emails")
     @classmethod
     def _emails(cls, emails: list[str]) -> list[str]:
-        return list(dict.fromkeys(check_email(email) for email in emails))
+        return list(dict.fromkeys(emails))
 
     @field_validator("date_of_birth")
     @classmethod
@@ -96,14 +100,12 @@ class BorrowerSearchIn(BaseModel):
 
     id_number: SafeText | None = Field(None, min_length=5, max_length=32)
     phone: PhoneNumber | None = Field(None, description="Any form a borrower's phone is accepted in.")
-    email: SafeText | None = Field(None, max_length=254)
+    email: EmailAddress | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> BorrowerSearchIn:
         if sum(value is not None for value in (self.id_number, self.phone, self.email)) != 1:
             raise ValueError("give exactly one of id_number, phone, email")
-        if self.email is not None:
-            self.email = check_email(self.email)
         return self
 
 
