@@ -90,7 +90,7 @@ BAD_DEFAULTS = [
                  id="phone-too-long"),
     pytest.param(full_default(borrower=borrower(phones=[PHONE, "138-0013"])), "borrower.phones.1",
                  id="national-phone-too-short"),
-    pytest.param(full_default(borrower=borrower(emails=["zhang at example.com"])), "borrower.emails",
+    pytest.param(full_default(borrower=borrower(emails=["zhang at example.com"])), "borrower.emails.0",
                  id="malformed-email"),
     pytest.param(full_default(borrower=borrower(timezone="China/Beijing")), "borrower.timezone",
                  id="unknown-time-zone"),
