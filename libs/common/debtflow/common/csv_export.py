@@ -68,8 +68,9 @@ def csv_response(header: Sequence[str], rows: AsyncIterable[Sequence[Any]] | Ite
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def csv_answer(description: str, columns: Sequence[str]) -> dict[str, Any]:
+def csv_answer(description: str, columns: Sequence[str], *, byte_order_mark: bool = False) -> dict[str, Any]:
     """The OpenAPI 200 answer of a CSV export route."""
+    encoding = "UTF-8 with a byte order mark" if byte_order_mark else "UTF-8"
     return {"description": description, "content": {"text/csv": {"schema": {
-        "type": "string", "description": "RFC 4180 CSV, UTF-8, a header row of: " + ", ".join(columns)
+        "type": "string", "description": f"RFC 4180 CSV, {encoding}, a header row of: " + ", ".join(columns)
         + ". Text a spreadsheet would run as a formula (starting with = + - @, tab or CR) is prefixed with '."}}}}

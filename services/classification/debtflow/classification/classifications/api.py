@@ -45,7 +45,8 @@ PRIORITY_COLUMNS = tuple(RankedDebt.model_fields)
 
 @router.get("/priorities.csv", summary="The whole priority worklist as CSV, for a spreadsheet",
             response_class=StreamingResponse,
-            responses={200: csv_answer("Every open debt ranked by priority, highest first.", PRIORITY_COLUMNS)})
+            responses={200: csv_answer("Every open debt ranked by priority, highest first.", PRIORITY_COLUMNS,
+                                        byte_order_mark=True)})
 async def priorities_csv(
     runtime: Runtime, _: Staff,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
