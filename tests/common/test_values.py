@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from debtflow.common.dates import EARLIEST_BUSINESS_DATE, LATEST_BUSINESS_DATE, BirthDate, BusinessDate
+from debtflow.common.dates import (
+    EARLIEST_BUSINESS_DATE,
+    LATEST_BUSINESS_DATE,
+    BirthDate,
+    BusinessDate,
+    Instant,
+)
 from debtflow.common.text import SafeMultilineText, SafeText
 
 
@@ -106,3 +112,34 @@ def test_the_range_is_documented() -> None:
     assert schema["format"] == "date"
     assert EARLIEST_BUSINESS_DATE.isoformat() in schema["description"]
     assert LATEST_BUSINESS_DATE.isoformat() in schema["description"]
+
+
+# -- instants ------------------------------------------------------------------------------------
+
+
+class Paid(BaseModel):
+    paid_at: Instant
+
+
+@pytest.mark.parametrize(("text", "utc"), [("2026-11-28T09:15:00+08:00", "2026-11-28T01:15:00+00:00"),
+                                           ("2026-11-28T01:15:00Z", "2026-11-28T01:15:00+00:00"),
+                                           ("2026-11-28T01:15:00.250000-05:00", "2026-11-28T06:15:00.250000+00:00")])
+def test_instants_with_their_offset_are_accepted(text: str, utc: str) -> None:
+    assert Paid.model_validate({"paid_at": text}).paid_at.astimezone(UTC).isoformat() == utc
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [(1764322500, "iso_instant"), (1764322500.5, "iso_instant"), ("2026-11-28T09:15:00", "iso_instant"),
+     ("2026-11-28", "iso_instant"), ("2026-11-28 09:15:00+08:00", "iso_instant"), ("soon", "iso_instant"),
+     ("2026-02-30T09:15:00Z", "iso_instant"), ("0001-01-01T00:00:00Z", "date_range"),
+     ("2101-01-01T00:00:00Z", "date_range")],
+)
+def test_anything_but_an_iso_instant_with_offset_is_refused(value: Any, rule: str) -> None:
+    assert _rule(Paid, {"paid_at": value}) == [("paid_at", rule)]
+
+
+def test_code_may_pass_aware_datetimes_only() -> None:
+    assert Paid(paid_at=datetime(2026, 11, 28, tzinfo=UTC)).paid_at == datetime(2026, 11, 28, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="UTC offset"):
+        Paid(paid_at=datetime(2026, 11, 28))
