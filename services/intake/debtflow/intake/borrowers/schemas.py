@@ -50,8 +50,8 @@ class BorrowerIn(BaseModel):
             return None
         if info.data.get("id_type") in (None, "resident_id"):
             return check_resident_id(number)
-        if not number.isalnum():
-            raise ValueError("an identity document number has letters and digits only")
+        if not (number.isascii() and number.isalnum()):  # as printed in the machine-readable zone (ICAO 9303)
+            raise ValueError("an identity document number has letters A-Z and digits 0-9 only")
         return number.upper()
 
     @field_validator("phones")
