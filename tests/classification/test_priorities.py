@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import csv
+import io
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from debtflow.classification.classifications import service
 from support.classification import (
     COLLECTOR,
     TODAY,
@@ -87,3 +90,40 @@ async def test_a_currency_is_ranked_on_its_own(shared: Harness, book: list[Any])
 async def test_bad_paging_and_filters_are_refused(shared: Harness, book: list[Any], query: str) -> None:
     response = await shared.client.get(f"/v1/priorities?{query}", headers=COLLECTOR)
     assert response.status_code == 422, response.text
+
+
+# -- the CSV export -------------------------------------------------------------------------------
+
+
+async def _export(service: Harness, query: str = "") -> list[dict[str, str]]:
+    response = await service.client.get(f"/v1/priorities.csv{query}", headers=COLLECTOR)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="priorities.csv"'
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+async def test_the_csv_export_is_the_whole_worklist_in_rank_order(shared: Harness, book: list[Any]) -> None:
+    rows = await _export(shared)
+    pages = [item for page in await walk(shared, "", 500) for item in page]
+    assert rows == [{column: str(value) for column, value in item.items()} for item in pages]
+    assert [row["rank"] for row in rows] == [str(rank) for rank in range(1, len(book) + 1)]
+    assert rows[0]["priority_score"] == "22800.00" and rows[0]["exposure"] == "60000.00"
+
+
+async def test_the_csv_export_reads_the_worklist_in_chunks(shared: Harness, book: list[Any],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # A chunk smaller than the book: ranks and order must carry over from one chunk's transaction to the next.
+    original = service.whole_ranking
+    monkeypatch.setattr(service, "whole_ranking", lambda *args, **kwargs: original(*args, **kwargs, chunk_size=5))
+    assert [row["debt_id"] for row in await _export(shared)] == [debt_id for _, debt_id, _ in book]
+
+
+async def test_the_csv_export_takes_the_lists_filters(shared: Harness, book: list[Any]) -> None:
+    assert [(row["rank"], row["currency"]) for row in await _export(shared, "?currency=USD")] == [("1", "USD")]
+    p4 = await _export(shared, "?tier=P4")
+    assert [row["debt_id"] for row in p4] == [debt_id for _, debt_id, tier in book if tier == "P4"]
+    refused = await shared.client.get("/v1/priorities.csv?tier=P9", headers=COLLECTOR)
+    assert refused.status_code == 422

@@ -46,16 +46,19 @@ def _exact(value: Decimal, text: str) -> None:
         ("350.4", "350.40"),
         ("0.01", "0.01"),
         ("0", "0.00"),
-        (" 50.00 ", "50.00"),
         ("-12.50", "-12.50"),
         ("9999999999999999.99", "9999999999999999.99"),
         ("1.230", "1.23"),  # more decimals written, but only two of value
         ("1.2000000", "1.20"),
-        ("1E+2", "100.00"),
+        ("-0", "0.00"),  # zero, never a negative zero
+        ("007.50", "7.50"),
         (Decimal("7.5"), "7.50"),
+        (Decimal("1E+2"), "100.00"),  # a Decimal comes from code, not from a client: any exponent form is fine
         (12000, "12000.00"),
         (0.1, "0.10"),  # a JSON number reaches the validator as a float
         (350.4, "350.40"),
+        (123456789012345, "123456789012345.00"),  # 15 significant digits
+        (1000000000000000, "1000000000000000.00"),  # one significant digit: a double holds it exactly
     ],
 )
 def test_parse_amount_is_exact_at_two_decimals(value: Any, expected: str) -> None:
@@ -71,7 +74,8 @@ def test_parse_amount_is_exact_at_two_decimals(value: Any, expected: str) -> Non
         ('{"amount": 0.1}', "0.10"),
         ('{"amount": 350.40}', "350.40"),
         ('{"amount": 1234567890123.45}', "1234567890123.45"),  # 15 significant digits: still exact
-        ('{"amount": 9999999999999999}', "9999999999999999.00"),  # JSON integers are exact at any size
+        ('{"amount": 999999999999999}', "999999999999999.00"),  # 15 significant digits
+        ('{"amount": 1e3}', "1000.00"),  # a JSON number may use an exponent: it is the number that counts
     ],
 )
 def test_json_strings_and_numbers_are_accepted_exactly(document: str, expected: str) -> None:
@@ -96,18 +100,30 @@ def test_signed_money_accepts_negative_amounts() -> None:
         (1.005, "at most 2 decimal places"),
         (True, "not a boolean"),
         (False, "not a boolean"),
-        ("NaN", "finite"),
-        ("sNaN", "finite"),
-        ("Infinity", "finite"),
-        ("-Infinity", "finite"),
+        ("NaN", "plain decimal"),
+        ("sNaN", "plain decimal"),
+        ("Infinity", "plain decimal"),
+        ("-Infinity", "plain decimal"),
         (float("nan"), "finite"),
         (float("inf"), "finite"),
         (float("-inf"), "finite"),
-        ("", "decimal number"),
-        ("abc", "decimal number"),
-        ("12,000.00", "decimal number"),
-        ("¥12000", "decimal number"),
-        ("0x10", "decimal number"),
+        ("", "plain decimal"),
+        ("abc", "plain decimal"),
+        ("12,000.00", "plain decimal"),
+        ("¥12000", "plain decimal"),
+        ("0x10", "plain decimal"),
+        ("1_000", "plain decimal"),
+        ("1e3", "plain decimal"),
+        ("1E+2", "plain decimal"),
+        (" 100.00 ", "plain decimal"),
+        ("100.00\n", "plain decimal"),
+        ("+5", "plain decimal"),
+        ("1.", "plain decimal"),
+        (".5", "plain decimal"),
+        ("--1", "plain decimal"),
+        ("١٠٠", "plain decimal"),  # Arabic-Indic digits
+        ("１００", "plain decimal"),  # full-width digits
+        ("१००", "plain decimal"),  # Devanagari digits
         (None, "decimal number"),
         ([1], "decimal number"),
         ({"amount": "1"}, "decimal number"),
@@ -115,7 +131,10 @@ def test_signed_money_accepts_negative_amounts() -> None:
         ("10000000000000000.00", "at most 16 digits before the decimal point"),
         ("-12345678901234567", "at most 16 digits before the decimal point"),
         (12345678901234567, "at most 16 digits before the decimal point"),
-        ("1E+16", "at most 16 digits before the decimal point"),
+        (Decimal("1E+16"), "at most 16 digits before the decimal point"),
+        (9007199254740993, "more than 15 significant digits"),  # a JavaScript client sends it as ...992
+        (1234567890123456, "more than 15 significant digits"),
+        (1234567890123.456, "more than 15 significant digits"),
     ],
 )
 def test_parse_amount_refuses(value: Any, message: str) -> None:
@@ -138,6 +157,13 @@ def test_parse_amount_refuses(value: Any, message: str) -> None:
         '{"amount": "12345678901234567"}',
         '{"amount": 12345678901234567}',
         '{"amount": {}}',
+        '{"amount": "1e3"}',
+        '{"amount": "1_000"}',
+        '{"amount": " 100.00 "}',
+        '{"amount": "\\u0661\\u0660\\u0660"}',
+        '{"amount": "\\uff11\\uff10\\uff10"}',
+        '{"amount": 9007199254740993}',
+        '{"amount": 9999999999999999}',
     ],
 )
 def test_json_refuses_unsafe_amounts(document: str) -> None:
@@ -184,7 +210,7 @@ def test_non_negative_money_accepts_zero() -> None:
         (12000, "12000.00"),
         ("1.230", "1.23"),
         ("0", "0.00"),
-        ("1E+2", "100.00"),
+        (Decimal("1E+2"), "100.00"),
         ("9999999999999999.99", "9999999999999999.99"),
     ],
 )
@@ -251,3 +277,19 @@ def test_fractional_amounts_in_currencies_without_minor_units_are_refused(amount
 )
 def test_amounts_that_fit_their_currency_pass(amount: str, currency: str) -> None:
     check_amount_fits_currency(Decimal(amount), currency)
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [("1e3", "plain_decimal"), (9007199254740993, "json_number_precision"), ("1.234", "decimal_places"),
+     ("12345678901234567", "amount_too_large"), ("-1", "negative_amount"), (True, "decimal_type")],
+)
+def test_each_refusal_names_its_rule(value: Any, rule: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Balance.model_validate({"amount": value})
+    assert [error["type"] for error in refused.value.errors()] == [rule]
+
+
+def test_negative_zero_is_plain_zero() -> None:
+    assert json.loads(Signed.model_validate_json('{"amount": "-0.00"}').model_dump_json()) == {"amount": "0.00"}
+    _exact(Balance.model_validate_json('{"amount": "-0"}').amount, "0.00")

@@ -93,10 +93,12 @@ async def test_validation_errors_name_each_field_and_rule(intake: RunningService
     ("overrides", "field", "rule"),
     [
         ({"currency": "KWD"}, "currency", "value_error"),
-        ({"principal_outstanding": 12345678901234.56}, "principal_outstanding", "value_error"),
-        ({"fees_outstanding": "-1.00"}, "fees_outstanding", "value_error"),
-        ({"as_of_date": "2026-13-01"}, "as_of_date", "date_from_datetime_parsing"),
-        ({"principal_outstanding": None}, "principal_outstanding", "value_error"),
+        ({"principal_outstanding": 12345678901234.56}, "principal_outstanding", "json_number_precision"),
+        ({"fees_outstanding": "-1.00"}, "fees_outstanding", "negative_amount"),
+        ({"fees_outstanding": "1e3"}, "fees_outstanding", "plain_decimal"),
+        ({"as_of_date": "2026-13-01"}, "as_of_date", "iso_date"),
+        ({"as_of_date": "0001-01-01"}, "as_of_date", "date_range"),
+        ({"principal_outstanding": None}, "principal_outstanding", "decimal_type"),
     ],
 )
 async def test_each_rule_is_reported_against_its_field(

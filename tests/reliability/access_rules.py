@@ -47,6 +47,7 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
         **OPERATIONS_ENDPOINTS,
         "GET /v1/classifications/{debt_id}": STAFF,
         "GET /v1/priorities": STAFF,
+        "GET /v1/priorities.csv": STAFF,
         "GET /v1/rulesets": STAFF,
         "GET /v1/rulesets/{ruleset_id}": STAFF,
         # Maker-checker: risk analysts and supervisors write drafts, only a supervisor activates one.

@@ -23,9 +23,13 @@ def ensure_utc(moment: datetime) -> datetime:
 
 def check_time_zone(zone: str) -> str:
     """An IANA time zone name that this machine's zone database knows, e.g. Asia/Shanghai."""
+    # Names are short and plain ASCII (tz database Theory: at most 14 characters per part); an over-long one
+    # would reach the file system and fail there with OSError.
+    if len(zone) > 64 or not zone.isascii() or not zone.isprintable():
+        raise ValueError("not an IANA time zone such as Asia/Shanghai")
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"not an IANA time zone such as Asia/Shanghai: {zone!r}") from None
     return zone
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 #: Storage scale of every amount (columns are NUMERIC(18, 2)).
 MONEY_SCALE = 2
@@ -35,52 +37,83 @@ CURRENCY_MINOR_UNITS: dict[str, int] = {
 }
 
 
+#: What an amount sent as text must look like: ASCII digits, one optional point, an optional leading minus.
+#: Nothing else: no spaces, exponents, underscores, plus signs, thousands separators or non-ASCII digits.
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_PLAIN_DECIMAL_RULE = "must be a plain decimal such as 1200.50: ASCII digits, one optional point, no spaces or exponent"
+
+
+def amount_error(rule: str, message: str) -> PydanticCustomError:
+    """A refused amount with a stable rule name (the `rule` of the problem's field error)."""
+    return PydanticCustomError(rule, message)
+
+
+def _from_json_number(value: int | float) -> Decimal:
+    """An amount sent as a JSON number, if that number carries it exactly.
+
+    The README's rule, exactly: at most 15 significant digits (leading and trailing zeros do not count) and, when
+    written with a point or an exponent (a float once decoded), smaller than 10^15. Any number a client holds as a double meets it without rounding; beyond it
+    the client may already have rounded (9007199254740993 becomes ...992 in JavaScript), so it must send a string.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        raise amount_error("finite_amount", "amount must be a finite number")
+    text = str(value) if isinstance(value, int) else repr(value)
+    mantissa = text.lstrip("-").split("e")[0]
+    significant = len(mantissa.replace(".", "").strip("0"))
+    if isinstance(value, int) and abs(value) >= MAX_AMOUNT:
+        raise amount_error("amount_too_large", "amount must have at most 16 digits before the decimal point")
+    # A fractional double at or beyond 10^15 is less precise than a cent, so its size says nothing either.
+    if significant > _FLOAT_SAFE_DIGITS or (isinstance(value, float) and abs(value) >= 10**_FLOAT_SAFE_DIGITS):
+        raise amount_error("json_number_precision",
+                           "amount has more than 15 significant digits, more than a JSON number carries exactly; "
+                           "send it as a string such as \"1234567890123456.78\"")
+    return Decimal(text)
+
+
 def parse_amount(value: Any) -> Decimal:
-    """Turn API/event input into an exact Decimal with at most two decimals, or raise ValueError."""
+    """Turn API/event input into an exact Decimal with at most two decimals, or raise a ValueError naming the rule.
+
+    Text must be a plain decimal (PLAIN_DECIMAL); a JSON number must carry its value exactly (15 significant
+    digits); a Decimal (from code, never from JSON) is taken as it is. The scale rule is by value: `1.230` is 1.23.
+    """
     if isinstance(value, bool):
-        raise ValueError("amount must be a decimal number, not a boolean")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("amount must be a finite number")
-        # A JSON number reaches us as a float; more than 15 significant digits may have been rounded.
-        text = repr(value)
-        significant = len(text.lstrip("-").split("e")[0].replace(".", "").strip("0"))
-        # Beyond 15 digits, or beyond 1e15 where floats cannot even hold every whole number, it may be rounded.
-        if significant > _FLOAT_SAFE_DIGITS or abs(value) >= 1e15:
-            raise ValueError("amount has more digits than a JSON number carries exactly; send it as a string")
-        value = text
-    if isinstance(value, int):
-        value = str(value)
-    if isinstance(value, Decimal):
+        raise amount_error("decimal_type", "amount must be a decimal number, not a boolean")
+    if isinstance(value, int | float):
+        amount = _from_json_number(value)
+    elif isinstance(value, Decimal):
         amount = value
     elif isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError("amount must be a decimal number such as '1234.56'") from None
+        if PLAIN_DECIMAL.fullmatch(value) is None:
+            raise amount_error("plain_decimal", f"amount {_PLAIN_DECIMAL_RULE}")
+        amount = Decimal(value)
     else:
-        raise ValueError("amount must be a decimal number such as '1234.56'")
+        raise amount_error("decimal_type", "amount must be a decimal number such as \"1234.56\" (a string)")
     if not amount.is_finite():
-        raise ValueError("amount must be a finite number")
+        raise amount_error("finite_amount", "amount must be a finite number")
     if abs(amount) >= MAX_AMOUNT:
-        raise ValueError("amount must have at most 16 digits before the decimal point")
-    cents = amount.quantize(CENT)
+        raise amount_error("amount_too_large", "amount must have at most 16 digits before the decimal point")
+    try:
+        cents = amount.quantize(CENT)
+    except InvalidOperation:  # more digits than the context holds: certainly not two decimals
+        raise amount_error("decimal_places", "amount must have at most 2 decimal places") from None
     if cents != amount:  # value-based, so '1.230' is fine and '1.234' is not
-        raise ValueError("amount must have at most 2 decimal places")
-    return cents
+        raise amount_error("decimal_places", "amount must have at most 2 decimal places")
+    return cents if cents else Decimal("0.00")  # "-0" is zero, not a negative amount
 
 
 def _non_negative(value: Any) -> Decimal:
     amount = parse_amount(value)
     if amount < 0:
-        raise ValueError("amount must not be negative")
+        raise amount_error("negative_amount", "amount must not be negative")
     return amount
 
 
 _MONEY_SCHEMA = {
     "type": "string",
-    "pattern": r"^-?\d{1,16}(\.\d{1,2})?$",
-    "description": "Exact decimal amount with at most two decimals, as a string (numbers are accepted on input).",
+    "pattern": r"^-?[0-9]{1,16}(\.[0-9]{1,2})?$",
+    "description": "Exact decimal amount with at most two decimals, as a plain decimal string (ASCII digits, one "
+                   "optional point, no spaces or exponent). A JSON number is accepted on input when it has at most "
+                   "15 significant digits (and, with a fraction, is below 10^15).",
     "examples": ["1234.50"],
 }
 
@@ -96,7 +129,7 @@ NonNegativeMoney = Annotated[
     Decimal,
     BeforeValidator(_non_negative),
     PlainSerializer(lambda amount: format(amount, "f"), return_type=str, when_used="json"),
-    WithJsonSchema({**_MONEY_SCHEMA, "pattern": r"^\d{1,16}(\.\d{1,2})?$"}),
+    WithJsonSchema({**_MONEY_SCHEMA, "pattern": r"^[0-9]{1,16}(\.[0-9]{1,2})?$"}),
 ]
 
 

@@ -103,7 +103,7 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])
 def check_resident_id(number: str) -> str:
     """Validate a PRC resident identity number (GB 11643-1999: 18 characters, ISO 7064 MOD 11-2 check)."""
     value = number.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):  # ASCII digits: \d would take full-width ones too
         raise ValueError("a resident identity number has 17 digits and a check character (digit or X)")
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

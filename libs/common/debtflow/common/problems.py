@@ -103,6 +103,18 @@ def problem_response(status: int, slug: str, title: str, detail: str, request: R
     return JSONResponse(body, status_code=status, media_type=PROBLEM_CONTENT_TYPE, headers=headers)
 
 
+def _message(item: Any) -> str:
+    message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+    context = item.get("ctx") or {}
+    # A length bound on a checked text type (SafeText) is applied after its check, and pydantic then words it for
+    # any "Value" in "items": in debtflow those values are always text, so say characters.
+    if item.get("type") in ("too_long", "too_short") and context.get("field_type") == "Value":
+        bound = "at most" if item["type"] == "too_long" else "at least"
+        limit = context.get("max_length" if item["type"] == "too_long" else "min_length")
+        message = f"should have {bound} {limit} characters, not {context.get('actual_length')}"
+    return message
+
+
 def validation_errors(errors: Sequence[Any], *, location: str | None = None) -> list[dict[str, str]]:
     """Pydantic errors as field paths and rule names only: input values are never echoed (they may be
     personal data). Request errors carry their location first; pass `location` for a bare model's errors."""
@@ -113,7 +125,7 @@ def validation_errors(errors: Sequence[Any], *, location: str | None = None) -> 
             parts.insert(0, location)
         where, *path = parts or ["body"]
         field = ".".join(path) or where
-        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        message = _message(item)
         if item.get("type") == "json_invalid":  # its "path" is a character position, not a field
             field, message = where, f"{message} at character {'.'.join(path) or '?'}"
         items.append(field_error(field, str(item.get("type", "invalid")), message, where))

@@ -4,13 +4,13 @@ to the borrower's other debts, announce what changed; and the reads: a debt on a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from debtflow.classification.classifications.models import ClassificationHistoryRow, DebtClassificationRow
 from debtflow.classification.classifications.repository import Cause, store
@@ -197,3 +197,17 @@ async def ranked_debts(session: AsyncSession, *, currency: str | None, tier: str
                "dpd_bucket": debt.dpd_bucket, "five_tier_class": debt.five_tier_class, "exposure": debt.exposure}
               for index, debt in enumerate(debts, start=1)]
     return ranked, next_cursor
+
+
+async def whole_ranking(sessions: async_sessionmaker[AsyncSession], *, currency: str | None, tier: str | None,
+                        chunk_size: int = 500) -> AsyncIterator[dict[str, Any]]:
+    """Every ranked debt, highest first, read a page at a time in its own short transaction: an export of the
+    whole worklist streams without holding a connection (or every row) for as long as the download lasts."""
+    after: str | None = None
+    while True:
+        async with sessions() as session:
+            ranked, after = await ranked_debts(session, currency=currency, tier=tier, limit=chunk_size, after=after)
+        for debt in ranked:
+            yield debt
+        if after is None:
+            return

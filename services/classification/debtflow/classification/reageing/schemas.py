@@ -6,11 +6,13 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from debtflow.common.dates import BusinessDate
+
 
 class ReageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    as_of_date: date | None = Field(None, description="Default: today in the business time zone.")
+    as_of_date: BusinessDate | None = Field(None, description="Default: today in the business time zone.")
 
 
 class ReageOut(BaseModel):

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from debtflow.common.text import SafeMultilineText
+
 
 class RuleSetIn(BaseModel):
     """A new rule set version; send it as JSON or YAML. Any threshold left out takes its built-in value."""
@@ -18,7 +20,7 @@ class RuleSetIn(BaseModel):
     }]})
 
     version: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
-    description: str | None = Field(None, max_length=2000)
+    description: SafeMultilineText | None = Field(None, max_length=2000)
     rules: dict[str, Any] = Field(description="The rule set document (see the RuleSet schema in the docs).")
 
 

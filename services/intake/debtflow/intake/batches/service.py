@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from debtflow.common.db import UnitOfWork, UnitOfWorkFactory
 from debtflow.common.problems import Problem, problem_document, validation_errors
+from debtflow.common.text import refused_character
 from debtflow.intake.batches.input import RawItem
 from debtflow.intake.batches.schemas import BatchOut, ItemResult
 
@@ -27,13 +28,22 @@ def _rejected(item: RawItem, problem: dict[str, Any], key: str | None = None) ->
     return ItemResult(line=item.line, key=key, outcome="rejected", problem=problem)
 
 
+def _echoable(key: Any) -> str | None:
+    """The item's key as the answer may repeat it: never a control character or a lone surrogate (which no
+    JSON answer can encode), never more than a key's length."""
+    if key is None:
+        return None
+    text = str(key)
+    return text if len(text) <= 64 and refused_character(text) is None else None
+
+
 def validate_items(items: Sequence[RawItem], model: type[ModelT], key_field: str
                    ) -> tuple[list[tuple[RawItem, ModelT]], dict[int, ItemResult]]:
     """Split items into the valid (parsed) and the rejected (with a problem naming fields and rules)."""
     accepted: list[tuple[RawItem, ModelT]] = []
     rejected: dict[int, ItemResult] = {}
     for item in items:
-        key = str(item.data.get(key_field)) if item.data and item.data.get(key_field) is not None else None
+        key = _echoable(item.data.get(key_field)) if item.data else None
         if item.data is None:
             rejected[item.line] = _rejected(item, problem_document(
                 422, "malformed-item", "Malformed item", f"line {item.line}: {item.error}"))

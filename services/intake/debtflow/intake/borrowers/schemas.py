@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -15,8 +16,13 @@ from pydantic import (
 )
 
 from debtflow.common.clock import TimeZoneName
+from debtflow.common.dates import BirthDate
 from debtflow.common.phones import PhoneNumber
 from debtflow.common.pii import check_email, check_resident_id
+from debtflow.common.text import SafeMultilineText, SafeText
+
+#: RFC 5321 caps a forward path at 254 characters.
+EmailAddress = Annotated[SafeText, Field(max_length=254), AfterValidator(check_email)]
 
 IdType = Literal["resident_id", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent_resident", "other"]
 
@@ -26,16 +32,16 @@ class BorrowerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: SafeText | None = Field(None, min_length=1, max_length=100)
     id_type: IdType | None = Field(None, description="`resident_id` numbers are checked against GB 11643.")
-    id_number: str | None = Field(None, min_length=5, max_length=32)
+    id_number: SafeText | None = Field(None, min_length=5, max_length=32)
     phones: list[PhoneNumber] = Field(default_factory=list, max_length=5, description="E.164 (+8613800138000) or "
                                       "national in the phone region (13800138000); stored as E.164.")
-    emails: list[str] = Field(default_factory=list, max_length=5)
-    address: str | None = Field(None, min_length=1, max_length=300)
-    region: str | None = Field(None, min_length=1, max_length=64, description="Province or region (not secret).")
+    emails: list[EmailAddress] = Field(default_factory=list, max_length=5)
+    address: SafeMultilineText | None = Field(None, min_length=1, max_length=300)
+    region: SafeText | None = Field(None, min_length=1, max_length=64, description="Province or region (not secret).")
     timezone: TimeZoneName | None = Field(None, description="IANA time zone, used for contact hours, e.g. Asia/Shanghai.")
-    date_of_birth: date | None = None
+    date_of_birth: BirthDate | None = None
 
     @field_validator("id_number")
     @classmethod
@@ -44,8 +50,8 @@ class BorrowerIn(BaseModel):
             return None
         if info.data.get("id_type") in (None, "resident_id"):
             return check_resident_id(number)
-        if not number.isalnum():
-            raise ValueError("an identity document number has letters and digits only")
+        if not (number.isascii() and number.isalnum()):  # as printed in the machine-readable zone (ICAO 9303)
+            raise ValueError("an identity document number has letters A-Z and digits 0-9 only")
         return number.upper()
 
     @field_validator("phones")
@@ -56,7 +62,7 @@ class BorrowerIn(BaseModel):
     @field_validator("emails")
     @classmethod
     def _emails(cls, emails: list[str]) -> list[str]:
-        return list(dict.fromkeys(check_email(email) for email in emails))
+        return list(dict.fromkeys(emails))
 
     @field_validator("date_of_birth")
     @classmethod
@@ -92,16 +98,14 @@ class BorrowerSearchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id_number: str | None = Field(None, min_length=5, max_length=32)
+    id_number: SafeText | None = Field(None, min_length=5, max_length=32)
     phone: PhoneNumber | None = Field(None, description="Any form a borrower's phone is accepted in.")
-    email: str | None = None
+    email: EmailAddress | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> BorrowerSearchIn:
         if sum(value is not None for value in (self.id_number, self.phone, self.email)) != 1:
             raise ValueError("give exactly one of id_number, phone, email")
-        if self.email is not None:
-            self.email = check_email(self.email)
         return self
 
 
@@ -115,7 +119,7 @@ class FieldErasureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     fields: list[BorrowerField] = Field(min_length=1, max_length=9)
-    reason: str = Field(min_length=3, max_length=500, description="Why, e.g. the data-subject request it answers.")
+    reason: SafeMultilineText = Field(min_length=3, max_length=500, description="Why, e.g. the data-subject request it answers.")
 
     @field_validator("fields")
     @classmethod

@@ -4,12 +4,12 @@ debts and their history."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request, Response, status
 
 from debtflow.common.auth import STAFF_ROLES, Actor, Role, require_roles
+from debtflow.common.dates import BusinessDate
 from debtflow.common.pagination import DEFAULT_LIMIT, After, Limit, Page
 from debtflow.common.tenants import TenantParam
 from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, service_router
@@ -71,8 +71,8 @@ async def list_debts(
     status_: Annotated[Literal["open", "settled", "sold", "written_off"] | None, Query(alias="status")] = None,
     borrower_id: Annotated[str | None, Query(max_length=64)] = None,
     product: Annotated[Product | None, Query()] = None,
-    as_of_from: Annotated[date | None, Query()] = None,
-    as_of_to: Annotated[date | None, Query()] = None,
+    as_of_from: Annotated[BusinessDate | None, Query()] = None,
+    as_of_to: Annotated[BusinessDate | None, Query()] = None,
     limit: Limit = DEFAULT_LIMIT, after: After = None,
 ) -> Page[DebtOut]:
     where = service.DebtFilter(tenant=tenant, status=status_, borrower_id=borrower_id, product=product, as_of_from=as_of_from,

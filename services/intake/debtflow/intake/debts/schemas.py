@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from debtflow.common.dates import BusinessDate
 from debtflow.common.events.intake import ExternalRef
 from debtflow.common.money import (
     MAX_AMOUNT,
@@ -50,7 +51,7 @@ class InstalmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sequence: int = Field(ge=1, le=10_000, description="Instalment number in the loan's schedule.")
-    due_date: date
+    due_date: BusinessDate
     principal: NonNegativeMoney
     interest: NonNegativeMoney = ZERO
 
@@ -76,17 +77,17 @@ class DefaultIn(BaseModel):
     borrower: BorrowerIn | None = Field(None, description="Personal data; omit to keep what intake already holds.")
     product: Product | None = None
     currency: CurrencyCode = Field("CNY", description="ISO 4217 code; debtflow holds two decimals.")
-    as_of_date: date = Field(description="The date the balances below are valid for.")
+    as_of_date: BusinessDate = Field(description="The date the balances below are valid for.")
     disbursed_amount: NonNegativeMoney | None = None
-    disbursed_on: date | None = None
-    maturity_date: date | None = None
+    disbursed_on: BusinessDate | None = None
+    maturity_date: BusinessDate | None = None
     contract_rate: Decimal | None = Field(None, ge=0, le=10, max_digits=9, decimal_places=6,
                                           description="Annual contract rate as a fraction: 0.24 is 24%.")
     principal_outstanding: NonNegativeMoney
     interest_outstanding: NonNegativeMoney = ZERO
     penalty_interest_outstanding: NonNegativeMoney = ZERO
     fees_outstanding: NonNegativeMoney = ZERO
-    first_unpaid_due_date: date = Field(description="Due date of the oldest unpaid instalment.")
+    first_unpaid_due_date: BusinessDate = Field(description="Due date of the oldest unpaid instalment.")
     instalments: list[InstalmentIn] = Field(default_factory=list, max_length=600,
                                             description="The unpaid instalments, if the lending core has them.")
     collateralised: bool = False

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from debtflow.common.dates import Instant
 from debtflow.common.events.intake import ExternalRef
 from debtflow.common.money import (
     CurrencyCode,
@@ -38,7 +38,7 @@ class PaymentIn(BaseModel):
     loan_id: ExternalRef
     currency: CurrencyCode = "CNY"
     amount: NonNegativeMoney
-    paid_at: AwareDatetime
+    paid_at: Instant
     channel: Channel = Field(description="How it was paid, e.g. `bank_transfer`, `wechat_pay`, `alipay`, `card`.")
 
     @field_validator("amount")

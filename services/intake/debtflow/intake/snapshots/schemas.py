@@ -13,6 +13,7 @@ from pydantic import (
     field_validator,
 )
 
+from debtflow.common.dates import BusinessDate
 from debtflow.common.events.intake import ExternalRef
 from debtflow.common.money import (
     CurrencyCode,
@@ -28,12 +29,12 @@ class SnapshotIn(BaseModel):
 
     loan_id: ExternalRef
     currency: CurrencyCode = "CNY"
-    as_of_date: date
+    as_of_date: BusinessDate
     principal_outstanding: NonNegativeMoney
     interest_outstanding: NonNegativeMoney = ZERO
     penalty_interest_outstanding: NonNegativeMoney = ZERO
     fees_outstanding: NonNegativeMoney = ZERO
-    first_unpaid_due_date: date | None = Field(None, description="Null when nothing is overdue.")
+    first_unpaid_due_date: BusinessDate | None = Field(None, description="Null when nothing is overdue.")
     days_past_due: int | None = Field(None, ge=0, le=36_500, description="The lending core's own figure.")
 
     @field_validator("as_of_date")
