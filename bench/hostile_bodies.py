@@ -1,12 +1,14 @@
 """Hostile bodies benchmark: the memory a real intake process holds while callers without a token send it huge bodies.
 
-    uv run python bench/hostile_bodies.py [--bodies 8] [--mib 100] [--chunked]
+    uv run python bench/hostile_bodies.py [--bodies 8] [--mib 100] [--chunked] [--lender]
 
 It starts intake as a real uvicorn process (one worker, SQLite in a temporary directory, the in-process bus: no
 broker is involved), reads its resident set (VmRSS) once it is ready, then sends `--bodies` concurrent
-`POST /v1/defaults` of `--mib` MiB each without a token (with a Content-Length, or chunked with `--chunked`),
-generated lazily so the benchmark itself holds none of it. It reports each answer (or the connection error a
-client sees when the server answers and closes without reading the rest), how many bytes the client got to send,
+`POST /v1/defaults` of `--mib` MiB each without a token (with a Content-Length, or chunked with `--chunked`;
+with `--lender`, a lending core's valid token: then the body limit refuses them), generated lazily so the
+benchmark itself holds none of it. It reports each answer (or the connection error a client sees when the server
+answers and closes without reading the rest), how many bytes the client generated (what the socket accepted;
+the server may have discarded them unread),
 the wall time, and the peak resident set (VmHWM) of intake. Issue 9 measured 137 MB -> 1.03 GB peak before the
 request gate; nothing here asserts a figure. Figures go to bench/results/hostile-bodies-<timestamp>.json.
 """
@@ -29,8 +31,10 @@ from typing import Any
 import httpx
 from benchkit import mib, package_versions, write_report
 
+from debtflow.common.auth import TokenService
 from debtflow.common.embedded import free_port
 from debtflow.common.launcher import start_service
+from debtflow.common.settings import DEVELOPMENT_AUTH_SECRET
 
 READY_TIMEOUT = 90.0
 CHUNK = 1024 * 1024
@@ -60,9 +64,11 @@ class LazyBody:
             yield piece
 
 
-async def send_one(client: httpx.AsyncClient, url: str, size: int, chunked: bool) -> tuple[str, int]:
+async def send_one(client: httpx.AsyncClient, url: str, size: int, chunked: bool,
+                   authorization: dict[str, str]) -> tuple[str, int]:
     body = LazyBody(size)
-    headers = {"Content-Type": "application/json", **({} if chunked else {"Content-Length": str(size)})}
+    headers = {"Content-Type": "application/json", **authorization,
+               **({} if chunked else {"Content-Length": str(size)})}
     try:
         reply = await client.post(f"{url}/v1/defaults", content=body, headers=headers)
         return str(reply.status_code), body.sent
@@ -84,7 +90,11 @@ async def wait_ready(client: httpx.AsyncClient, url: str, process: subprocess.Po
     raise RuntimeError("intake was not ready in time")
 
 
-async def run(bodies: int, size_mib: int, chunked: bool) -> dict[str, Any]:
+async def run(bodies: int, size_mib: int, chunked: bool, lender: bool) -> dict[str, Any]:
+    authorization = {}
+    if lender:
+        issued = TokenService(secret=DEVELOPMENT_AUTH_SECRET).issue(subject="bench-core", roles=["lender"])
+        authorization = {"Authorization": f"Bearer {issued}"}
     directory = Path(tempfile.mkdtemp(prefix="hostile-bodies-"))
     port = free_port()
     environment = {name: value for name, value in os.environ.items() if not name.startswith("DEBTFLOW_")}
@@ -101,7 +111,7 @@ async def run(bodies: int, size_mib: int, chunked: bool) -> dict[str, Any]:
             await asyncio.sleep(1.0)  # let start-up allocations settle
             rss_before = vm_kib(process.pid, "VmRSS")
             started = time.perf_counter()
-            answers = await asyncio.gather(*(send_one(client, url, size_mib * CHUNK, chunked)
+            answers = await asyncio.gather(*(send_one(client, url, size_mib * CHUNK, chunked, authorization)
                                              for _ in range(bodies)))
             seconds = time.perf_counter() - started
             peak = vm_kib(process.pid, "VmHWM")
@@ -115,9 +125,9 @@ async def run(bodies: int, size_mib: int, chunked: bool) -> dict[str, Any]:
             process.kill()
             process.wait()
     return {
-        "bodies": bodies, "mib_each": size_mib, "chunked": chunked,
+        "bodies": bodies, "mib_each": size_mib, "chunked": chunked, "lender_token": lender,
         "answers": dict(Counter(answer for answer, _ in answers)),
-        "client_sent_mib": round(sum(sent for _, sent in answers) / CHUNK, 1),
+        "client_generated_mib": round(sum(sent for _, sent in answers) / CHUNK, 1),
         "seconds": round(seconds, 2),
         "rss_before_mib": mib(rss_before), "peak_rss_mib": mib(peak), "rss_after_mib": mib(rss_after),
         "checks": {"intake still live": alive},
@@ -129,9 +139,10 @@ def main() -> None:
     parser.add_argument("--bodies", type=int, default=8, help="concurrent unauthenticated requests")
     parser.add_argument("--mib", type=int, default=100, help="size of each body in MiB")
     parser.add_argument("--chunked", action="store_true", help="send without Content-Length")
+    parser.add_argument("--lender", action="store_true", help="send a valid lender token (the size limit refuses)")
     options = parser.parse_args()
     started_at = datetime.now(UTC).isoformat()
-    result = asyncio.run(run(options.bodies, options.mib, options.chunked))
+    result = asyncio.run(run(options.bodies, options.mib, options.chunked, options.lender))
     for name, value in result.items():
         print(f"{name:>18}: {value}")
     report = {"meta": {"started_at": started_at, "versions": package_versions("fastapi", "starlette", "uvicorn")},
