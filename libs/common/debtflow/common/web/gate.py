@@ -162,7 +162,7 @@ class RequestGateMiddleware:
     async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: BodyLimit) -> None:
         received = 0
         refusal: _BodyTooLarge | None = None
-        answered = False  # the response start went out (ours or the app's)
+        app_answered = refused = False  # whose response went out: the app's, or the gate's 413
 
         async def counting_receive() -> Message:
             nonlocal received, refusal
@@ -175,25 +175,29 @@ class RequestGateMiddleware:
                     raise refusal
             return message
 
+        async def refuse(problem: Problem) -> None:
+            nonlocal refused
+            if not refused:
+                refused = True
+                await self._answer(scope, receive, send, problem)
+
         async def guarded_send(message: Message) -> None:
-            nonlocal answered
-            if refusal is not None:  # whatever the app made of the refusal, the client gets the 413
-                if not answered:
-                    answered = True
-                    await self._answer(scope, receive, send, refusal)
+            nonlocal app_answered
+            if refusal is not None and not app_answered:  # whatever the app made of the refusal: the 413
+                await refuse(refusal)
                 return
             if message["type"] == "http.response.start":
-                answered = True
+                app_answered = True
             await send(message)
 
         try:
             await self.app(scope, counting_receive, guarded_send)
         except Exception:
-            if refusal is None or answered:
+            if refusal is None or app_answered:
                 raise
             # The app failed over the refused body: the 413 below is the answer, not a 500.
-        if refusal is not None and not answered:
-            await self._answer(scope, receive, send, refusal)
+        if refusal is not None and not app_answered:
+            await refuse(refusal)
 
     @staticmethod
     async def _answer(scope: Scope, receive: Receive, send: Send, refusal: Problem) -> None:
