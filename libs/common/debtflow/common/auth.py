@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from jwt.exceptions import InvalidJTIError, InvalidSubjectError
 
 from debtflow.common.clock import utcnow
@@ -165,14 +166,35 @@ def _strings(value: Any) -> bool:
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from `debtflow token --role ROLE` in development.")
 
+#: Where the request gate (`web.gate`) leaves the actor it verified before the body was read.
+ACTOR_SCOPE_KEY = "debtflow.actor"
+
+
+def actor_from_header(authorization: str | None, tokens: TokenService) -> Actor:
+    """The caller an `Authorization` header names, or the 401 every route gives (the gate and the dependency
+    both come here, so their refusals are one and the same)."""
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not credentials or scheme.lower() != "bearer":
+        raise Unauthenticated("send `Authorization: Bearer <token>`")
+    return tokens.verify(credentials)
+
+
+def check_roles(actor: Actor, allowed: frozenset[str]) -> Actor:
+    """The actor if it holds one of `allowed`, else the 403 every route gives."""
+    if not actor.roles & allowed:
+        raise Forbidden(f"this operation needs one of the roles: {', '.join(sorted(allowed))}")
+    return actor
+
 
 async def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Actor:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("send `Authorization: Bearer <token>`")
+    # `credentials` is declared so that the OpenAPI document names the bearer scheme; the header is read below.
+    verified: Actor | None = request.scope.get(ACTOR_SCOPE_KEY)
+    if verified is not None:
+        return verified
     tokens: TokenService = request.app.state.runtime.tokens
-    return tokens.verify(credentials.credentials)
+    return actor_from_header(request.headers.get("authorization"), tokens)
 
 
 def require_roles(*roles: Role) -> Callable[..., Awaitable[Actor]]:
@@ -180,12 +202,10 @@ def require_roles(*roles: Role) -> Callable[..., Awaitable[Actor]]:
     allowed = frozenset(roles)
 
     async def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
-        if not actor.roles & allowed:
-            raise Forbidden(f"this operation needs one of the roles: {', '.join(sorted(allowed))}")
-        return actor
+        return check_roles(actor, allowed)
 
     dependency.__name__ = "require_" + "_or_".join(sorted(allowed))
-    dependency.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the OpenAPI completion (403)
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the gate and the OpenAPI (403)
     return dependency
 
 

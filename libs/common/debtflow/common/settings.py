@@ -108,6 +108,13 @@ class ServiceSettings(BaseSettings):
         "tenant. Recorded on each row when written, so moving a core later is a data migration (docs/tenants.md).",
     )
 
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024,
+        description="Largest request body an operation accepts unless it declares its own limit (batches, rule "
+        "sets; each operation's limit is its `x-max-body-bytes` in the OpenAPI document). Larger bodies are "
+        "refused with 413 before they are read.",
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field(
         "json", description="`json`: one object per line (production); `console`: human-readable."

@@ -29,7 +29,10 @@ from debtflow.common.problems import (
     install_problem_handlers,
     problem_response,
 )
+from debtflow.common.settings import ServiceSettings
 from debtflow.common.web.api_docs import install_api_docs
+from debtflow.common.web.bodies import JsonRefused, decode_json, refused_body
+from debtflow.common.web.gate import RequestGateMiddleware
 from debtflow.common.web.openapi import answers, complete_document, install_method_answers
 from debtflow.common.web.runtime import RequestScope, ServiceDefinition, ServiceRuntime
 
@@ -56,8 +59,30 @@ def _is_json(content_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
+class JsonBodyRequest(Request):
+    """A request whose JSON body is decoded under debtflow's rules (`web.bodies`), not by `json.loads` alone."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = decode_json(await self.body())
+        return self._json
+
+    async def decode_body(self) -> None:
+        """Decode the body now, outside FastAPI's reading of it (which would make any refusal a bare 400):
+        a refused body is a 422 naming the rule; bad syntax is left for FastAPI to report with its position."""
+        if not await self.body():
+            return  # FastAPI answers a missing body itself
+        try:
+            await self.json()
+        except JsonRefused as error:
+            raise refused_body(error) from None
+        except ValueError:  # malformed JSON or text: FastAPI decodes again and names the position
+            pass
+
+
 class JsonRoute(APIRoute):
-    """Routes with a JSON body answer 415 (not a confusing 422) to any other content type."""
+    """Routes with a JSON body answer 415 (not a confusing 422) to any other content type, and read the body
+    with debtflow's JSON rules."""
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
@@ -70,7 +95,9 @@ class JsonRoute(APIRoute):
                 raise UnsupportedMediaType(
                     f"send the body as application/json (got {content_type.split(';')[0] or 'no content type'})"
                 )
-            return await handler(request)
+            decoded = JsonBodyRequest(request.scope, request.receive)
+            await decoded.decode_body()
+            return await handler(decoded)
 
         return checked
 
@@ -267,13 +294,14 @@ def _operations_router() -> APIRouter:
     return router
 
 
-def _document_every_answer(app: FastAPI) -> None:
-    """Complete the generated document (see `web.openapi`): derived problem answers, OPTIONS, named schemas."""
+def _document_every_answer(app: FastAPI, settings: ServiceSettings) -> None:
+    """Complete the generated document (see `web.openapi`): derived problem answers, body limits, OPTIONS, named
+    schemas."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = complete_document(app, generate(), ProblemDetails)
+            app.openapi_schema = complete_document(app, generate(), ProblemDetails, settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -303,13 +331,15 @@ def create_app(definition: ServiceDefinition, *, bus: Bus | None = None) -> Fast
         redoc_url=None,
     )
     install_api_docs(app)
-    _document_every_answer(app)
+    _document_every_answer(app, settings)
     install_problem_handlers(app)
-    if definition.request_scopes:
-        app.add_middleware(RequestScopeMiddleware, scopes=definition.request_scopes)
-    app.add_middleware(RequestContextMiddleware)
     app.include_router(_operations_router())
     for router in definition.routers:
         app.include_router(router)
     install_method_answers(app)
+    # Innermost first: the gate needs every route included, and its refusals carry the correlation id.
+    app.add_middleware(RequestGateMiddleware, service=app, settings=settings)
+    if definition.request_scopes:
+        app.add_middleware(RequestScopeMiddleware, scopes=definition.request_scopes)
+    app.add_middleware(RequestContextMiddleware)
     return app

@@ -4,7 +4,8 @@ ones a route declares, schemas named by hand-written request bodies, and OPTIONS
 Derived, so that a new route is documented without anyone remembering to: a token dependency gives 401 (and 403
 when it names roles), a path parameter 404 (the resource may not exist), a request body 400, 413, 415 and 422, any other
 parameter 422, an `Idempotency-Key` header 409. What only the use case knows (a 404 for an unknown loan in a
-body, a 409 for a state conflict) the route declares with `responses=answers(404, 409)`.
+body, a 409 for a state conflict) the route declares with `responses=answers(404, 409)`. An operation with a body
+states the largest it accepts (`x-max-body-bytes`, the limit the request gate enforces) and says it in its 413.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from starlette.routing import compile_path
 
 from debtflow.common.auth import current_actor
 from debtflow.common.problems import PROBLEM_CONTENT_TYPE, problem_response
+from debtflow.common.settings import ServiceSettings
+from debtflow.common.web.bodies import MAX_DEPTH
+from debtflow.common.web.gate import BODY_LIMIT_KEY, body_limit, route_calls
 
 SCHEMA_REF = "#/components/schemas/"
 
@@ -32,7 +36,8 @@ PROBLEM_ANSWERS: dict[int, str] = {
     409: "The request conflicts with the resource's state, or reuses an Idempotency-Key with another body",
     413: "The body is larger than this operation accepts, or holds too many items",
     415: "The body's content type is not one this operation accepts",
-    422: "Invalid input; `errors` names each field and rule",
+    422: "Invalid input; `errors` names each field and rule (a JSON body may nest at most "
+         f"{MAX_DEPTH} levels, name a key once per object, and hold no NaN or Infinity)",
     503: "Not ready: a dependency (database, broker) or a loop is failing",
 }
 
@@ -65,8 +70,10 @@ def named_schema(model: type[BaseModel]) -> str:
     return f"{SCHEMA_REF}{model.__name__}"
 
 
-def complete_document(app: FastAPI, document: dict[str, Any], problem_details: type[BaseModel]) -> dict[str, Any]:
-    """Add derived answers, OPTIONS operations and missing schemas to the document FastAPI generated."""
+def complete_document(app: FastAPI, document: dict[str, Any], problem_details: type[BaseModel],
+                      settings: ServiceSettings) -> dict[str, Any]:
+    """Add derived answers, body limits, OPTIONS operations and missing schemas to the document FastAPI generated
+    (the limits are those of `settings`, the service's own)."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     _add_schema(schemas, problem_details)
     paths = document.get("paths", {})
@@ -76,6 +83,7 @@ def complete_document(app: FastAPI, document: dict[str, Any], problem_details: t
                 operation = paths[path].get(method.lower())
                 if operation is not None:
                     _complete_operation(route, operation)
+                    _state_body_limit(route, operation, settings)
     for path, item in paths.items():
         item["options"] = _options_operation(path, item)
     _define_named_schemas(document, schemas)
@@ -109,8 +117,19 @@ def _complete_operation(route: APIRoute, operation: dict[str, Any]) -> None:
                         "schema": {"type": "string", "enum": ["true"]}}
 
 
+def _state_body_limit(route: APIRoute, operation: dict[str, Any], settings: ServiceSettings) -> None:
+    if "requestBody" not in operation:
+        operation.pop(BODY_LIMIT_KEY, None)
+        return
+    limit = body_limit(route, settings)
+    operation[BODY_LIMIT_KEY] = limit.max_bytes
+    operation["responses"]["413"] = problem_answer(
+        413, f"The body is larger than this operation accepts (at most {limit.describe(settings)}), or "
+        "holds too many items")
+
+
 def _derived_statuses(route: APIRoute, operation: dict[str, Any]) -> set[int]:
-    calls = {dependant.call for dependant in _dependants(route.dependant)}
+    calls = route_calls(route)
     statuses: set[int] = set()
     if current_actor in calls:
         statuses.add(401)

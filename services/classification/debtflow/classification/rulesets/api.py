@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated
 
@@ -11,12 +10,15 @@ from fastapi import Depends, Request
 from pydantic import ValidationError
 
 from debtflow.classification.rulesets import service
+from debtflow.classification.rulesets.reading import read_document
 from debtflow.classification.rulesets.schemas import ActivationOut, DryRunOut, RuleSetIn, RuleSetOut
 from debtflow.common.auth import Actor, Role, Staff, require_roles
 from debtflow.common.pagination import DEFAULT_LIMIT, After, Limit, Page
 from debtflow.common.problems import InvalidInput, UnsupportedMediaType, field_error, validation_errors
 from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, answers, named_schema, service_router
 from debtflow.common.web.app import read_body
+from debtflow.common.web.bodies import JsonRefused, refused_body
+from debtflow.common.web.gate import larger_body
 
 router = service_router(prefix="/v1", tags=["rule sets"])
 RuleAuthor = Annotated[Actor, Depends(require_roles(Role.RISK, Role.SUPERVISOR))]
@@ -36,10 +38,13 @@ async def get_ruleset(ruleset_id: uuid.UUID, session: ReadSession, _: Staff) -> 
     return RuleSetOut.model_validate(await service.get_ruleset(session, ruleset_id))
 
 
+_SUBMISSION = {**larger_body(MAX_RULE_SET_BYTES), "requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": named_schema(RuleSetIn)}},
+    "application/yaml": {"schema": {"$ref": named_schema(RuleSetIn)}}}}}
+
+
 @router.post("/rulesets", status_code=201, summary="Submit a rule set version as a draft (JSON or YAML)",
-             responses=answers(409), openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/json": {"schema": {"$ref": named_schema(RuleSetIn)}},
-                 "application/yaml": {"schema": {"$ref": named_schema(RuleSetIn)}}}}})
+             responses=answers(409), openapi_extra=_SUBMISSION)
 async def create_ruleset(request: Request, uow: UnitOfWorks, actor: RuleAuthor) -> RuleSetOut:
     submitted = await _rule_set_body(request)
     async with uow() as unit:
@@ -49,16 +54,15 @@ async def create_ruleset(request: Request, uow: UnitOfWorks, actor: RuleAuthor) 
 
 
 async def _rule_set_body(request: Request) -> RuleSetIn:
-    """Parse JSON or YAML (safe loading: data only, no tags that build objects)."""
+    """Parse JSON or YAML (data only, no tags that build objects; depth, keys and numbers as `reading` says)."""
     body = await read_body(request, max_bytes=MAX_RULE_SET_BYTES)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
-        if media == "application/json":
-            document = json.loads(body)
-        elif media in ("application/yaml", "application/x-yaml", "text/yaml"):
-            document = yaml.safe_load(body)
-        else:
-            raise UnsupportedMediaType("send the rule set as application/json or application/yaml")
+        document = read_document(body, media)
+    except LookupError:
+        raise UnsupportedMediaType("send the rule set as application/json or application/yaml") from None
+    except JsonRefused as error:
+        raise refused_body(error) from None
     except (ValueError, yaml.YAMLError) as error:
         raise InvalidInput(f"the body does not parse: {error}"[:500],
                            errors=[field_error("body", "syntax", "not valid JSON or YAML")]) from None

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from debtflow.common.db import UnitOfWorkFactory
 from debtflow.common.problems import InvalidInput, PayloadTooLarge, UnsupportedMediaType, field_error
 from debtflow.common.web.app import read_body
+from debtflow.common.web.gate import larger_body
 from debtflow.common.web.openapi import named_schema
 from debtflow.intake.batches.input import SUPPORTED_TYPES, BatchFormatError, read_items
 from debtflow.intake.batches.schemas import BatchOut
@@ -22,8 +23,9 @@ ResultsShown = Annotated[Literal["all", "rejected"], Query(description="`rejecte
 
 
 def batch_body(item: type[BaseModel], csv_columns: tuple[str, ...]) -> dict[str, Any]:
-    """OpenAPI request body of a batch endpoint: the same items as JSON, NDJSON or CSV."""
-    return {"requestBody": {"required": True, "content": {
+    """OpenAPI request body of a batch endpoint: the same items as JSON, NDJSON or CSV, up to
+    `DEBTFLOW_INTAKE_BATCH_MAX_BYTES` (the gate refuses more before reading it)."""
+    return {**larger_body("batch_max_bytes"), "requestBody": {"required": True, "content": {
         "application/json": {"schema": {"type": "array", "items": {"$ref": named_schema(item)}}},
         "application/x-ndjson": {"schema": {"type": "string",
                                             "description": f"One {item.__name__} JSON object per line."}},

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from debtflow.common.web.bodies import JsonRefused, decode_json
+
 JSON = "application/json"
 NDJSON = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 CSV = "text/csv"
@@ -64,10 +66,12 @@ def read_items(body: bytes, content_type: str, *, max_items: int,
 
 def _json_array(text: str) -> Iterator[RawItem]:
     try:
-        document = json.loads(text)
+        document = decode_json(text)
     except json.JSONDecodeError as error:
         raise BatchFormatError(f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}",
                                rule="json") from None
+    except JsonRefused as error:
+        raise BatchFormatError(str(error), rule=error.rule) from None
     if not isinstance(document, list):
         raise BatchFormatError("a JSON batch is an array of objects", rule="json_array")
     for index, element in enumerate(document, start=1):
@@ -84,9 +88,12 @@ def _ndjson(text: str) -> Iterator[RawItem]:
         if not line.strip():
             continue
         try:
-            element = json.loads(line)
+            element = decode_json(line)
         except json.JSONDecodeError as error:
             yield RawItem(number, None, f"malformed JSON at column {error.colno}: {error.msg}")
+            continue
+        except JsonRefused as error:  # one line's refusal is that item's, like its bad syntax
+            yield RawItem(number, None, str(error))
             continue
         yield RawItem(number, element, None) if isinstance(element, dict) else RawItem(
             number, None, "each line must be a JSON object"
