@@ -325,6 +325,16 @@ async def test_unmatched_paths_do_not_create_a_metric_per_path(intake: RunningSe
     assert 'route="unmatched",status="404"} 3.0' in text
 
 
+async def test_the_api_docs_assets_count_under_their_mount(intake: RunningService) -> None:
+    """The assets are a mount, which leaves no route in the request scope; they counted as `unmatched`."""
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js", f"missing-{PHONE}.js"):
+        await intake.client.get(f"/docs/assets/{asset}")
+    text = (await intake.client.get("/metrics")).text
+    assert 'route="/docs/assets",status="200"} 2.0' in text
+    assert 'route="/docs/assets",status="404"} 1.0' in text
+    assert PHONE not in text
+
+
 async def test_openapi_documents_problem_responses(intake: RunningService) -> None:
     document = (await intake.client.get("/openapi.json")).json()
     responses = document["paths"]["/v1/defaults"]["post"]["responses"]

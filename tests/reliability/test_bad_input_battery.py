@@ -64,16 +64,7 @@ DATETIME_CASES: dict[str, Any] = {"not a time": "soon", "bare date": "2026-11-27
 #: Not a value to send: the schema itself breaks a rule of the battery (a date without a documented range).
 UNDOCUMENTED = object()
 #: (operation, case) pairs known to fail, each with the reason it is not fixed here. Keep it empty.
-KNOWN_GAPS = {
-    # The operations endpoints' schemas live in the web kit (web/app.py, not part of this change): pydantic's
-    # AwareDatetime reads a number as seconds since 1970 there.
-    ("POST /admin/outbox:replay", "since", "time: seconds since 1970"),
-    ("POST /admin/outbox:replay", "until", "time: seconds since 1970"),
-    ("POST /admin/outbox:replay", "since", "time: year 1"),
-    ("POST /admin/outbox:replay", "until", "time: year 1"),
-    ("POST /admin/outbox:replay", "since", "no documented range (formatMinimum, formatMaximum)"),
-    ("POST /admin/outbox:replay", "until", "no documented range (formatMinimum, formatMaximum)"),
-}
+KNOWN_GAPS: set[tuple[str, str, str]] = set()
 
 
 @dataclass(frozen=True)

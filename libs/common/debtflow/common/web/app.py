@@ -14,11 +14,13 @@ import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from debtflow.common.auth import Actor, Role, require_roles
+from debtflow.common.dates import Instant
 from debtflow.common.db.uow import UnitOfWorkFactory
 from debtflow.common.logging import configure_logging, correlation_id_var, get_logger
 from debtflow.common.messaging.bus import Bus
@@ -147,6 +149,16 @@ ReadSession = Annotated[AsyncSession, Depends(get_session)]
 # -- request context middleware -----------------------------------------------------------------------
 
 
+def _mounted_path(scope: Scope) -> str:
+    """The mount a request went to (the API docs' assets), which leaves no route in the scope; any other path
+    that matched nothing is `unmatched`, so a client probing random paths cannot grow the metrics' label set."""
+    mounted_at = scope.get("root_path", "")  # a mount appends its path to the root path it hands on
+    for route in getattr(scope["app"], "routes", ()):
+        if isinstance(route, Mount) and route.path and mounted_at.endswith(route.path):
+            return route.path
+    return "unmatched"
+
+
 class RequestContextMiddleware:
     """Correlation and request ids, access logs without query strings, and HTTP metrics by route template."""
 
@@ -184,7 +196,7 @@ class RequestContextMiddleware:
 
     @staticmethod
     def _record(scope: Scope, status: int, seconds: float) -> None:
-        route = getattr(scope.get("route"), "path", "unmatched")
+        route = getattr(scope.get("route"), "path", None) or _mounted_path(scope)
         method = scope["method"]
         runtime: ServiceRuntime | None = getattr(scope["app"].state, "runtime", None)
         if runtime is not None:
@@ -225,8 +237,8 @@ class OutboxStatusOut(BaseModel):
 class ReplayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    since: AwareDatetime = Field(description="Re-publish events that occurred at or after this instant.")
-    until: AwareDatetime = Field(description="... and before this instant.")
+    since: Instant = Field(description="Re-publish events that occurred at or after this instant.")
+    until: Instant = Field(description="... and before this instant.")
 
     @model_validator(mode="after")
     def _ordered(self) -> ReplayIn:
