@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 from debtflow.common.logging import get_logger
@@ -34,12 +35,16 @@ def broker_binary() -> str:
 
 
 class EmbeddedBroker:
-    """A Tansu process on 127.0.0.1 with in-memory storage: everything it holds is lost when it stops."""
+    """A Tansu process on 127.0.0.1 with in-memory storage: everything it holds is lost when it stops.
+
+    Each start gets a new Kafka cluster id, as a real cluster rebuilt from empty disks would: that is how services
+    tell a new, empty broker from the one they published to (and re-publish what it lost)."""
 
     def __init__(self, port: int | None = None, *, log_file: Path | None = None) -> None:
         self.port = port or free_port()
         self.log_file = log_file
         self._process: subprocess.Popen[bytes] | None = None
+        self.cluster_id = ""
 
     @property
     def bootstrap_servers(self) -> str:
@@ -50,12 +55,15 @@ class EmbeddedBroker:
             raise RuntimeError(f"port {self.port} is already in use; is another broker running?")
         url = f"tcp://127.0.0.1:{self.port}"
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
+        self.cluster_id = f"embedded-{uuid.uuid4().hex[:12]}"
         self._process = subprocess.Popen(
             [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
+             "--storage-engine", "memory://tansu/", "--cluster-id", self.cluster_id],
             stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
             start_new_session=True,  # Ctrl-C in a terminal goes to us; we stop the broker in order
         )
+        if not isinstance(output, int):
+            output.close()  # the broker has its own copy; a restarted broker must not leak ours
         deadline = time.monotonic() + timeout
         while not port_open("127.0.0.1", self.port):
             if self._process.poll() is not None:
@@ -64,7 +72,7 @@ class EmbeddedBroker:
                 self.stop()
                 raise RuntimeError(f"the broker did not listen on {self.port} within {timeout}s")
             time.sleep(0.05)
-        log.info("embedded broker listening", bootstrap_servers=self.bootstrap_servers)
+        log.info("embedded broker listening", bootstrap_servers=self.bootstrap_servers, cluster_id=self.cluster_id)
         return self
 
     def stop(self) -> None:
@@ -85,6 +93,10 @@ class EmbeddedBroker:
         while port_open("127.0.0.1", self.port) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.start()
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        return self._process
 
     @property
     def running(self) -> bool:

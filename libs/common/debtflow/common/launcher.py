@@ -1,4 +1,5 @@
-"""`debtflow run`: the embedded broker plus the six services as separate processes, stopped together on Ctrl-C."""
+"""`debtflow run`: the embedded broker plus the six services as separate processes, each restarted if it exits,
+all stopped together on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import IO
@@ -17,6 +18,7 @@ from debtflow.common.auth import TokenService
 from debtflow.common.embedded import EmbeddedBroker, port_open
 from debtflow.common.services import service_names
 from debtflow.common.settings import ServiceSettings, settings_class_for
+from debtflow.common.supervision import Supervisor
 
 _READY_TIMEOUT_SECONDS = 90.0
 
@@ -50,13 +52,16 @@ def start_service(service: str, output: IO[bytes], *, env: Mapping[str, str] | N
     )
 
 
-def _wait_until_ready(urls: dict[str, str], processes: dict[str, subprocess.Popen[bytes]]) -> list[str]:
+def _wait_until_ready(urls: dict[str, str], supervisor: Supervisor) -> list[str]:
+    """Services not ready within the time limit; one that exits while starting is reported at once (a
+    misconfiguration is better shown than restarted)."""
     pending = dict(urls)
     deadline = time.monotonic() + _READY_TIMEOUT_SECONDS
     with httpx.Client(timeout=2) as client:
         while pending and time.monotonic() < deadline:
             for service, url in list(pending.items()):
-                if processes[service].poll() is not None:
+                process = supervisor.process(service)
+                if process is None or process.poll() is not None:
                     return [service]
                 try:
                     if client.get(f"{url}/readyz").status_code == 200:
@@ -65,20 +70,6 @@ def _wait_until_ready(urls: dict[str, str], processes: dict[str, subprocess.Pope
                     pass
             time.sleep(0.3)
     return list(pending)
-
-
-def _stop_all(processes: dict[str, subprocess.Popen[bytes]], broker: EmbeddedBroker | None) -> None:
-    for process in processes.values():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for process in processes.values():
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-    if broker is not None:
-        broker.stop()
 
 
 def _print_banner(urls: dict[str, str], settings: ServiceSettings, broker_address: str) -> None:
@@ -99,42 +90,18 @@ def _print_banner(urls: dict[str, str], settings: ServiceSettings, broker_addres
     print("\nPress Ctrl-C to stop everything.\n", flush=True)
 
 
-def run_stack(*, demo: bool = False, external_broker: bool = False) -> int:
-    log_dir = Path("var") / "log"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    all_settings = {service: settings_class_for(service)() for service in service_names()}
-    shared = all_settings["intake"]
-    host, port = _bootstrap_address(shared)
-    broker: EmbeddedBroker | None = None
-    if not external_broker:
-        if port_open(host, port):
-            print(f"something already listens on {host}:{port}; stop it, or use it with "
-                  f"`debtflow run --external-broker`, or set DEBTFLOW_KAFKA_BOOTSTRAP_SERVERS", file=sys.stderr)
-            return 1
-        broker = EmbeddedBroker(port, log_file=log_dir / "broker.log").start()
-    processes: dict[str, subprocess.Popen[bytes]] = {}
+def supervise(supervisor: Supervisor, *, interval: float = 0.5, after_start: Callable[[], bool] | None = None) -> int:
+    """Start the children, keep them up until SIGINT or SIGTERM, then stop them in order.
+
+    `after_start` runs once everything has started (readiness, banner); if it returns False, stop with code 1."""
     previous_handlers = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        for service in all_settings:
-            with open(log_dir / f"{service}.log", "ab") as log_file:  # the child has its own copy
-                processes[service] = start_service(service, log_file)
-        urls = {service: f"http://{settings.host}:{settings.port}" for service, settings in all_settings.items()}
-        not_ready = _wait_until_ready(urls, processes)
-        if not_ready:
-            print(f"not ready: {', '.join(not_ready)}; see var/log/<service>.log", file=sys.stderr)
+        supervisor.start_all()
+        if after_start is not None and not after_start():
             return 1
-        _print_banner(urls, shared, f"{host}:{port}")
-        if demo:
-            from debtflow.common.demo import run_demo
-
-            run_demo(host=shared.host)
         while True:
-            for service, process in processes.items():
-                if process.poll() is not None:
-                    print(f"{service} exited with code {process.returncode}; see var/log/{service}.log",
-                          file=sys.stderr)
-                    return 1
-            time.sleep(0.5)
+            supervisor.tick()
+            time.sleep(interval)
     except (_Stop, KeyboardInterrupt):
         print("\nstopping debtflow ...", flush=True)
         return 0
@@ -142,8 +109,57 @@ def run_stack(*, demo: bool = False, external_broker: bool = False) -> int:
         # A terminal's Ctrl-C reaches us twice (directly and forwarded by `uv run`): ignore repeats while stopping.
         for sig in previous_handlers:
             signal.signal(sig, signal.SIG_IGN)
-        _stop_all(processes, broker)
+        supervisor.stop_all()
         for sig, handler in previous_handlers.items():
             signal.signal(sig, handler)
         print("stopped.", flush=True)
 
+
+def _service_starter(service: str, log_path: Path) -> Callable[[], subprocess.Popen[bytes]]:
+    def start() -> subprocess.Popen[bytes]:
+        with open(log_path, "ab") as log_file:  # the child has its own copy
+            return start_service(service, log_file)
+    return start
+
+
+def _broker_starter(broker: EmbeddedBroker) -> Callable[[], subprocess.Popen[bytes]]:
+    def start() -> subprocess.Popen[bytes]:
+        broker.stop()  # reap the exited process before a new one takes the port
+        process = broker.start().process
+        assert process is not None
+        return process
+    return start
+
+
+def run_stack(*, demo: bool = False, external_broker: bool = False) -> int:
+    log_dir = Path("var") / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    all_settings = {service: settings_class_for(service)() for service in service_names()}
+    shared = all_settings["intake"]
+    host, port = _bootstrap_address(shared)
+    supervisor = Supervisor()
+    if not external_broker:
+        if port_open(host, port):
+            print(f"something already listens on {host}:{port}; stop it, or use it with "
+                  f"`debtflow run --external-broker`, or set DEBTFLOW_KAFKA_BOOTSTRAP_SERVERS", file=sys.stderr)
+            return 1
+        # Group 0 stops last: the services stop first, while the broker can still take their last records.
+        supervisor.add("broker", _broker_starter(EmbeddedBroker(port, log_file=log_dir / "broker.log")),
+                       stop_group=0, hint="var/log/broker.log")
+    for service in all_settings:
+        supervisor.add(service, _service_starter(service, log_dir / f"{service}.log"), hint=f"var/log/{service}.log")
+    urls = {service: f"http://{settings.host}:{settings.port}" for service, settings in all_settings.items()}
+
+    def when_started() -> bool:
+        not_ready = _wait_until_ready(urls, supervisor)
+        if not_ready:
+            print(f"not ready: {', '.join(not_ready)}; see var/log/<service>.log", file=sys.stderr)
+            return False
+        _print_banner(urls, shared, f"{host}:{port}")
+        if demo:
+            from debtflow.common.demo import run_demo
+
+            run_demo(host=shared.host)
+        return True
+
+    return supervise(supervisor, after_start=when_started)
