@@ -39,6 +39,17 @@ def mib(kib: float | None) -> float | None:
     return None if kib is None else round(kib / 1024, 1)
 
 
+def vm_kib(pid: int, name: str) -> int | None:
+    """A `Vm*` line of /proc/<pid>/status (VmRSS now, VmHWM the peak) in KiB; None if unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{name}:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def machine_cpu_jiffies() -> tuple[int, int] | None:
     """(busy, total) jiffies of every core from /proc/stat; None where there is no /proc."""
     try:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from benchkit import mib, package_versions, write_report
+from benchkit import mib, package_versions, vm_kib, write_report
 
 from debtflow.common.auth import TokenService
 from debtflow.common.embedded import free_port
@@ -40,15 +40,6 @@ READY_TIMEOUT = 90.0
 CHUNK = 1024 * 1024
 
 
-def vm_kib(pid: int, name: str) -> int | None:
-    """A `Vm*` line of /proc/<pid>/status (VmRSS now, VmHWM the peak) in KiB; None if unreadable."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{name}:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 class LazyBody:

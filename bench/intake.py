@@ -52,6 +52,7 @@ from benchkit import (
     ratio,
     raw_produce,
     temporary_database,
+    vm_kib,
     write_report,
 )
 from sqlalchemy import Table, func, insert, select
@@ -88,15 +89,6 @@ ALL_TABLES = ("borrowers", "borrower_contact_hashes", "debts", "instalments", "b
 # -- helpers ------------------------------------------------------------------------------------------
 
 
-def vm_kib(pid: int, name: str) -> int | None:
-    """A `Vm*` line of /proc/<pid>/status (VmHWM: peak resident set size) in KiB; None if unreadable."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{name}:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 def process_cpu_seconds(pid: int) -> float | None:
