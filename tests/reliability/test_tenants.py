@@ -61,6 +61,20 @@ def test_different_subjects_stay_different() -> None:
     assert normalise_identity("STRASSE") == normalise_identity("straße")  # casefold, which lower() is not
 
 
+@pytest.mark.parametrize("lookalike", [
+    "supervis\u043er-probe",  # Cyrillic о
+    "SUPERVIS\u041eR-PROBE",  # Cyrillic О, and capitals
+    "\u0455upervisor-pr\u043ebe",  # Cyrillic ѕ and о
+    "superv\u03b9sor-probe",  # Greek ι
+])
+def test_identities_drawn_alike_in_another_script_are_one_person(lookalike: str) -> None:
+    assert normalise_identity(lookalike) == normalise_identity("supervisor-probe") == "supervisor-probe"
+
+
+def test_other_letters_of_those_scripts_keep_identities_apart() -> None:
+    assert normalise_identity("\u0438\u0432\u0430\u043d") != normalise_identity("\u0438\u0433\u043e\u0440\u044c")  # иван, игорь
+
+
 def lender(subject: str, tenant: str | None = None) -> Actor:
     return Actor(subject=subject, roles=frozenset({"lender"}), tenant=tenant)
 

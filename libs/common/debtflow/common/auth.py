@@ -44,10 +44,22 @@ def normalise_identity(subject: str) -> str:
     name one person to maker-checker: NFKC folds compatibility forms (full-width letters), invisible format
     characters (zero-width spaces, direction marks) are dropped, and casefold is the caseless match Unicode defines
     (it also folds `ß` to `ss`, which lower() does not). NFKC again because casefold can leave unnormalised text.
+    Last, Cyrillic and Greek letters drawn like Latin ones are read as those (`supervisоr-probe` with a Cyrillic
+    `о` is `supervisor-probe`), as the skeletons of Unicode's confusables (UTS #39) do: two accounts that only a
+    font tells apart count as one person, which can only make four-eyes rules stricter.
     """
     visible = "".join(char for char in unicodedata.normalize("NFKC", subject)
                       if unicodedata.category(char) != "Cf")
-    return unicodedata.normalize("NFKC", visible.casefold()).strip()
+    return unicodedata.normalize("NFKC", visible.casefold()).strip().translate(_LATIN_LOOKALIKES)
+
+
+#: Lower-case Cyrillic and Greek letters drawn as one Latin letter (a conservative subset of Unicode's
+#: confusables.txt, UTS #39); applied after casefold, so capitals are covered too.
+_LATIN_LOOKALIKES = str.maketrans({
+    "а": "a", "с": "c", "ԁ": "d", "е": "e", "һ": "h", "і": "i", "ј": "j", "ӏ": "l", "о": "o", "р": "p",
+    "ԛ": "q", "ѕ": "s", "ԝ": "w", "х": "x", "у": "y",
+    "ι": "i", "ν": "v", "ο": "o", "ρ": "p", "χ": "x",
+})
 
 
 @dataclass(frozen=True)
