@@ -8,21 +8,18 @@ each admitted caller may then see (a lending core only its own debts) is tested 
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from reliability.access_rules import ACCESS, PUBLIC
+from reliability.operations import operation_url
 
 from debtflow.common.auth import Role, TokenService
-from debtflow.common.services import service_names
 from debtflow.common.settings import DEVELOPMENT_AUTH_SECRET
 from support import token
-from support.harness import Harness, harness
+from support.harness import Harness
 
 DEVELOPMENT = TokenService(secret=DEVELOPMENT_AUTH_SECRET)
 BAD_TOKENS: dict[str, str | bytes] = {
@@ -41,29 +38,10 @@ BAD_TOKENS: dict[str, str | bytes] = {
 ROLES = [role.value for role in Role]
 
 
-@pytest.fixture(scope="module", params=service_names())
-async def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                  ) -> AsyncIterator[Harness]:
-    directory: Path = tmp_path_factory.mktemp(f"matrix-{request.param}")
-    async with harness(str(request.param), f"sqlite+aiosqlite:///{directory / 'matrix.db'}") as running:
-        yield running
-
-
 async def _operations(service: Harness) -> dict[str, dict[str, Any]]:
     document = (await service.client.get("/openapi.json")).json()
     return {f"{method.upper()} {path}": operation for path, item in document["paths"].items()
             for method, operation in item.items() if method != "options"}
-
-
-def _url(operation_key: str, operation: dict[str, Any]) -> str:
-    """The path with a plausible value for each parameter: a UUID where the document asks for one."""
-    path = operation_key.split(" ", 1)[1]
-    for parameter in operation.get("parameters", []):
-        if parameter["in"] == "path":
-            schema = parameter.get("schema", {})
-            value = str(uuid.uuid4()) if schema.get("format") == "uuid" else "BR-MATRIX-1"
-            path = path.replace("{" + parameter["name"] + "}", value)
-    return path
 
 
 def _body(operation: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +57,7 @@ async def _call(service: Harness, operation_key: str, operation: dict[str, Any],
     method = operation_key.split(" ", 1)[0]
     body = _body(operation)
     headers = {**body.get("headers", {}), **({"Authorization": authorization} if authorization else {})}
-    return await service.client.request(method, _url(operation_key, operation), content=body.get("content"),
+    return await service.client.request(method, operation_url(operation_key, operation), content=body.get("content"),
                                         headers=headers)
 
 

@@ -19,19 +19,16 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from reliability.access_rules import ACCESS, PUBLIC
-from reliability.test_authorization_matrix import _url
+from reliability.operations import operation_url
 
-from debtflow.common.services import service_names
 from support import token
-from support.harness import Harness, harness
+from support.harness import Harness
 from support.problems import PROBLEM_CONTENT_TYPE, fields_of
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -290,14 +287,6 @@ def _with(body: Any, case: Case, schemas: Schemas, operation: Operation) -> Any:
 # -- running it ----------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module", params=service_names())
-async def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                  ) -> AsyncIterator[Harness]:
-    directory: Path = tmp_path_factory.mktemp(f"battery-{request.param}")
-    async with harness(str(request.param), f"sqlite+aiosqlite:///{directory / 'battery.db'}") as running:
-        yield running
-
-
 def _caller(service: str, key: str) -> dict[str, str]:
     rule = ACCESS[service][key]
     assert rule != PUBLIC, f"{key} writes without a token"
@@ -343,7 +332,7 @@ async def test_every_hostile_value_is_refused_naming_its_field_and_nothing_is_st
     cases_sent = 0
     for operation in operations:
         headers = {**_caller(service.service, operation.key), "Content-Type": "application/json"}
-        url = _url(operation.key, operation.operation)
+        url = operation_url(operation.key, operation.operation)
         single = _valid(schemas, operation.schema)
         body = [single] if operation.batch else single
         # The unchanged body first: refused, it would blame every case on something else (then checked loosely).
@@ -400,7 +389,7 @@ async def test_every_date_in_a_query_is_as_strict_as_in_a_body(service: Harness)
                         wrong.append(f"{key} ?{parameter['name']}: {name}")
                         continue
                     reply = await service.client.request(
-                        method.upper(), _url(key, operation), params={parameter["name"]: str(value)},
+                        method.upper(), operation_url(key, operation), params={parameter["name"]: str(value)},
                         headers=_caller(service.service, key))
                     named = fields_of(reply.json()) if reply.status_code == 422 else set()
                     if parameter["name"] not in named:
