@@ -246,5 +246,6 @@ async def test_the_relay_takes_its_lease_again_after_the_database_cut_its_connec
     finally:
         stopping.set()
         await task
-    assert [json.loads(record.value)["data"]["loan_id"] for record in broker.records(
-        events_topic("intake", topic_prefix))] == ["L-BEFORE", "L-AFTER"]
+    # Two debts, two keys: they may land in different partitions, and the topic has no order across those.
+    assert sorted(json.loads(record.value)["data"]["loan_id"] for record in broker.records(
+        events_topic("intake", topic_prefix))) == ["L-AFTER", "L-BEFORE"], "each event exactly once"
