@@ -22,6 +22,10 @@ class ServiceMetrics:
         self.outbox_published = Counter(
             "debtflow_outbox_published_total", "Outbox events acknowledged by the broker.", registry=self.registry
         )
+        self.outbox_republished = Counter(
+            "debtflow_outbox_republished_total",
+            "Retained events queued again because a new broker (another cluster id) answered.", registry=self.registry,
+        )
         self.outbox_publish_failures = Counter(
             "debtflow_outbox_publish_failures_total", "Relay rounds that failed and will be retried.",
             registry=self.registry,

@@ -93,6 +93,10 @@ class ServiceSettings(BaseSettings):
     )
     consumer_retry_backoff_seconds: float = Field(0.2, ge=0, description="First retry delay; doubles each attempt.")
     consumer_poll_max_records: int = Field(200, ge=1, description="Most records taken from the bus per poll.")
+    consumer_stall_seconds: float = Field(
+        30.0, gt=0, description="Readiness fails when the consumer has not polled successfully for this long.")
+    broker_check_interval_seconds: float = Field(
+        5.0, gt=0, description="How often a consumer asks the broker's cluster id, to notice a new, empty broker.")
 
     auth_secret: SecretStr = Field(
         SecretStr(DEVELOPMENT_AUTH_SECRET),

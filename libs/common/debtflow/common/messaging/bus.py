@@ -96,3 +96,10 @@ class Bus(ABC):
     @abstractmethod
     async def check(self) -> None:
         """Raise BusUnavailable if the broker cannot be reached now (readiness probe)."""
+
+    @abstractmethod
+    async def cluster_id(self) -> str:
+        """The id of the cluster answering now (BusUnavailable if none answers).
+
+        A different id than before means a different broker: one restarted without its data, or a cluster
+        rebuilt. The relay then publishes its retained events again and consumers rejoin from the start."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,10 @@ Handlers = Mapping[type[EventPayload], Handler]
 _TRANSIENT = (BusUnavailable, OSError, ConnectionError)
 
 
+class BrokerReplaced(BusUnavailable):
+    """Another broker answers than the one this member joined: its read positions mean nothing there."""
+
+
 @dataclass(frozen=True)
 class _RunAttempt:
     committed: bool
@@ -57,6 +62,7 @@ class EventConsumer:
         retry_backoff: float = 0.2,
         max_backoff: float = 30.0,
         poll_max_records: int = 200,
+        broker_check_interval: float = 5.0,
         metrics: ServiceMetrics | None = None,
     ) -> None:
         self.bus = bus
@@ -68,8 +74,21 @@ class EventConsumer:
         self.retry_backoff = retry_backoff
         self.max_backoff = max_backoff
         self.poll_max_records = poll_max_records
+        self.broker_check_interval = broker_check_interval
         self.metrics = metrics
         self.state = "starting"
+        self._trouble_since: float | None = None  # when the consumer last went from consuming to reconnecting
+        self._trouble = ""
+        self._polled_at = time.monotonic()
+
+    def failing(self, stall_seconds: float) -> str | None:
+        """Why consumption has been failing for longer than `stall_seconds`, or None if it is not (readiness)."""
+        now = time.monotonic()
+        if self._trouble_since is not None and now - self._trouble_since > stall_seconds:
+            return f"reconnecting for {now - self._trouble_since:.0f}s: {self._trouble}"
+        if self.state == "consuming" and now - self._polled_at > stall_seconds:
+            return f"no poll for {now - self._polled_at:.0f}s"
+        return None
 
     # -- the loop ---------------------------------------------------------------------------------
 
@@ -79,13 +98,13 @@ class EventConsumer:
             member = self.bus.consumer(group_id=self.group_id, topics=self.topics)
             try:
                 await self.bus.ensure_topics([*self.topics, *map(dead_letter_topic, self.topics)])
+                cluster = await self.bus.cluster_id()
                 await member.start()
                 self.state = "consuming"
                 backoff = self.retry_backoff or 0.1
-                await self._consume(member, stopping)
+                await self._consume(member, stopping, cluster)
             except _TRANSIENT as error:
-                self.state = "reconnecting"
-                self._count_bus_error()
+                self._reconnecting(error)
                 log.warning("consumer lost the bus; reconnecting", error=repr(error)[:500], retry_in=backoff)
                 await _sleep_unless(stopping, backoff)
                 backoff = min(backoff * 2, self.max_backoff)
@@ -93,19 +112,49 @@ class EventConsumer:
                 await member.stop()
         self.state = "stopped"
 
-    async def _consume(self, member: BusConsumer, stopping: asyncio.Event) -> None:
+    def _reconnecting(self, error: BaseException) -> None:
+        self.state = "reconnecting"
+        self._trouble = type(error).__name__
+        if self._trouble_since is None:
+            self._trouble_since = time.monotonic()
+        self._count_bus_error()
+
+    async def _consume(self, member: BusConsumer, stopping: asyncio.Event, cluster: str) -> None:
+        checked_at = time.monotonic()
         while not stopping.is_set():
+            if time.monotonic() - checked_at >= self.broker_check_interval:
+                await self._same_broker(cluster)
+                checked_at = time.monotonic()
             records = await member.poll(timeout=0.5, max_records=self.poll_max_records)
-            if not records:
-                continue
-            handled: dict[tuple[str, int], int] = {}
-            for record in await self.process_batch(records, stopping):
-                handled[(record.topic, record.partition)] = record.offset
-            try:
-                await member.commit(handled)
-            except CommitRejected as error:
-                # The partitions moved on; the new owner re-reads them and the inbox skips what we did.
-                log.info("offset commit rejected after a rebalance", error=str(error)[:300])
+            if records:
+                handled: dict[tuple[str, int], int] = {}
+                for record in await self.process_batch(records, stopping):
+                    handled[(record.topic, record.partition)] = record.offset
+                try:
+                    await member.commit(handled)
+                except CommitRejected as error:
+                    # The partitions moved on; the new owner re-reads them and the inbox skips what we did.
+                    log.info("offset commit rejected after a rebalance", error=str(error)[:300])
+            self._polled_at = time.monotonic()
+            self._trouble_since = None
+
+    async def _same_broker(self, joined: str) -> None:
+        """Raise BrokerReplaced if the cluster answering is not the one this member joined.
+
+        A new, empty broker (an in-memory one restarted) has none of the group's committed offsets, and
+        this member's positions point past the end of its new, empty partitions: it would skip everything
+        published there until the positions were reached. Rejoining starts from the earliest record (the
+        relay publishes what the old broker lost again; the inbox skips what was already handled). A broker
+        that does not answer the check is no proof of a new one: polling goes on and reports the outage.
+        """
+        try:
+            now = await self.bus.cluster_id()
+        except BusUnavailable:
+            return
+        if now != joined:
+            log.warning("a new broker answers; rejoining the group from its earliest records",
+                        previous_cluster=joined, cluster=now)
+            raise BrokerReplaced(f"the broker's cluster id changed from {joined!r} to {now!r}")
 
     # -- a poll's worth of records ----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.protocol.metadata import MetadataRequest
 
 from debtflow.common.logging import get_logger
 from debtflow.common.messaging.bus import (
@@ -67,6 +68,8 @@ class KafkaBus(Bus):
         self._probe: AIOKafkaClient | None = None
         self._known_topics: set[str] = set()
         self._lock = asyncio.Lock()
+        self._probe_lock = asyncio.Lock()
+        self._cluster_seen = ""
 
     async def start(self) -> None:
         return None  # connections open on first use; see _ensure_producer
@@ -158,15 +161,45 @@ class KafkaBus(Bus):
 
     async def check(self) -> None:
         try:
-            if self._probe is None:
-                self._probe = AIOKafkaClient(**self.options.connection())
-                await asyncio.wait_for(self._probe.bootstrap(), 3)
-            await asyncio.wait_for(self._probe.fetch_all_metadata(), 3)
+            probe = await self._probe_client()
+            await asyncio.wait_for(probe.fetch_all_metadata(), 3)
         except (KafkaError, OSError, TimeoutError) as error:
-            probe, self._probe = self._probe, None
-            if probe is not None:
-                await probe.close()
+            await self._drop_probe()
             raise BusUnavailable(f"Kafka unreachable: {error!r}") from error
+
+    async def cluster_id(self) -> str:
+        try:
+            probe = await self._probe_client()
+            node = probe.get_random_node()
+            if node is None:
+                raise BusUnavailable("Kafka reports no brokers")
+            # No topics asked for: the answer is only the brokers and the cluster id, one small round trip.
+            response = await asyncio.wait_for(probe.send(node, MetadataRequest([])), 3)
+        except (KafkaError, OSError, TimeoutError) as error:
+            await self._drop_probe()
+            raise BusUnavailable(f"Kafka unreachable: {error!r}") from error
+        cluster = str(getattr(response, "cluster_id", None) or "")
+        if cluster != self._cluster_seen:
+            self._known_topics.clear()  # a new broker has none of the topics we created on the old one
+            self._cluster_seen = cluster
+        return cluster
+
+    async def _probe_client(self) -> AIOKafkaClient:
+        async with self._probe_lock:
+            if self._probe is None:
+                probe = AIOKafkaClient(**self.options.connection())
+                try:
+                    await asyncio.wait_for(probe.bootstrap(), 3)
+                except BaseException:
+                    await probe.close()
+                    raise
+                self._probe = probe
+            return self._probe
+
+    async def _drop_probe(self) -> None:
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            await probe.close()
 
 
 class KafkaConsumer(BusConsumer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,15 @@ class InMemoryBroker:
         self.topics: dict[str, list[list[ReceivedRecord]]] = {}
         self.groups: dict[str, _Group] = {}
         self.available = True  # tests flip this to simulate a broker outage
+        self.cluster_id = uuid.uuid4().hex
         self._arrival = asyncio.Event()
+
+    def lose_everything(self) -> None:
+        """Become a new, empty broker, as an in-memory Kafka restarted: topics, groups and their committed
+        offsets are gone, and the cluster id is new. Members keep their read positions, as Kafka clients do."""
+        self.topics.clear()
+        self.groups.clear()
+        self.cluster_id = uuid.uuid4().hex
 
     def create_topic(self, topic: str, partitions: int | None = None) -> None:
         if topic not in self.topics:
@@ -74,8 +83,8 @@ class InMemoryBroker:
         self._rebalance(group)
 
     def leave(self, group_id: str, member: InMemoryConsumer) -> None:
-        group = self.groups[group_id]
-        if member in group.members:
+        group = self.groups.get(group_id)
+        if group is not None and member in group.members:
             group.members.remove(member)
             self._rebalance(group)
 
@@ -93,7 +102,9 @@ class InMemoryBroker:
             member.generation = group.generation
 
     def commit(self, group_id: str, member: InMemoryConsumer, offsets: dict[TopicPartition, int]) -> None:
-        group = self.groups[group_id]
+        group = self.groups.get(group_id)
+        if group is None:
+            raise BusUnavailable(f"group {group_id} is unknown to this broker")
         if member.generation != group.generation or not set(offsets) <= set(member.assignment):
             raise CommitRejected("partitions were reassigned; the new owner will re-read them")
         for topic_partition, offset in offsets.items():
@@ -137,7 +148,10 @@ class InMemoryConsumer(BusConsumer):
     def _take(self, max_records: int) -> list[ReceivedRecord]:
         batch: list[ReceivedRecord] = []
         for (topic, partition), position in sorted(self.assignment.items()):
-            log = self.broker.topics[topic][partition]
+            partitions = self.broker.topics.get(topic)
+            if partitions is None or partition >= len(partitions):
+                continue  # the broker lost the topic: there is nothing to read at our position
+            log = partitions[partition]
             taken = log[position : position + max_records - len(batch)]
             batch.extend(taken)
             self.assignment[(topic, partition)] = position + len(taken)
@@ -189,3 +203,7 @@ class InMemoryBus(Bus):
     async def check(self) -> None:
         if not self.broker.available:
             raise BusUnavailable("in-memory broker is down")
+
+    async def cluster_id(self) -> str:
+        await self.check()
+        return self.broker.cluster_id

@@ -1,4 +1,5 @@
-"""Outbox relay: publishes committed events in outbox order with `acks=all`, retries through outages, replays."""
+"""Outbox relay: publishes committed events in outbox order with `acks=all`, retries through outages, replays,
+and refills a new broker that lost what it held."""
 
 from __future__ import annotations
 
@@ -94,9 +95,11 @@ class OutboxRelay:
         service: str,
         options: RelayOptions,
         metrics: ServiceMetrics | None = None,
+        broker_seen: Table | None = None,
     ) -> None:
         self.sessions = sessions
         self.outbox = outbox
+        self.broker_seen = broker_seen
         self.bus = bus
         self.service = service
         self.options = options
@@ -105,6 +108,7 @@ class OutboxRelay:
         self._lease = _RelayLease(engine, service)
         self._wake = asyncio.Event()
         self._last_count = 0.0
+        self._cluster = ""  # the broker identity this process last confirmed against `broker_seen`
 
     def notify(self) -> None:
         """Wake the relay now (called after a commit that wrote outbox rows)."""
@@ -112,6 +116,8 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """One round: publish up to a batch of unpublished rows in id order; returns how many were acknowledged."""
+        if self.broker_seen is not None:
+            await self.follow_broker()
         outbox = self.outbox
         async with self.sessions() as session:
             rows = (
@@ -145,6 +151,41 @@ class OutboxRelay:
             await self._record_failure(rows[acknowledged].id, repr(error))
             raise RelayPublishError(f"published {acknowledged} of {len(rows)}: {error!r}")
         return acknowledged
+
+    async def follow_broker(self) -> int:
+        """Compare the broker answering now with the one last published to; if it is another, queue every
+        retained event again (oldest first) before anything new goes out. Returns how many were queued.
+
+        A broker that restarts without its data (the embedded in-memory one, a cluster rebuilt) has a new
+        cluster id. Checking before each round keeps a debt's events in order on the new broker: the old
+        ones are queued before the round that would publish newer ones. Consumers' inboxes skip what they
+        had already handled, so re-publishing costs time, never a duplicate effect.
+        """
+        assert self.broker_seen is not None
+        cluster = await self.bus.cluster_id()
+        if cluster == self._cluster:
+            return 0
+        seen = self.broker_seen
+        async with self.sessions() as session, session.begin():
+            before = await session.scalar(select(seen.c.cluster_id).where(seen.c.bus == "events").with_for_update())
+            requeued = 0
+            if before is None:
+                await session.execute(seen.insert().values(bus="events", cluster_id=cluster, seen_at=utcnow()))
+            elif before != cluster:
+                result = await session.execute(
+                    update(self.outbox).where(self.outbox.c.published_at.is_not(None)).values(published_at=None)
+                )
+                requeued = int(result.rowcount or 0)
+                await session.execute(
+                    update(seen).where(seen.c.bus == "events").values(cluster_id=cluster, seen_at=utcnow())
+                )
+        if before is not None and before != cluster:
+            log.warning("a new broker answers; publishing every retained event to it again",
+                        previous_cluster=before, cluster=cluster, requeued=requeued)
+            if self.metrics is not None:
+                self.metrics.outbox_republished.inc(requeued)
+        self._cluster = cluster
+        return requeued
 
     async def _mark_published(self, ids: list[int]) -> None:
         if not ids:

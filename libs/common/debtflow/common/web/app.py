@@ -259,7 +259,7 @@ def _operations_router() -> APIRouter:
     async def livez() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: database and broker reachable, background loops alive",
+    @router.get("/readyz", summary="Readiness: database and broker reachable, events consumed, background loops alive",
                 responses=answers(503))
     async def readyz(request: Request, runtime: Runtime) -> Response:
         checks: dict[str, str] = {}
@@ -274,11 +274,14 @@ def _operations_router() -> APIRouter:
         except Exception as error:
             checks["broker"] = f"unavailable: {type(error).__name__}"
         checks["relay"] = runtime.relay.state
+        consumer_failing = None
         if runtime.consumer is not None:
-            checks["consumer"] = runtime.consumer.state
+            consumer_failing = runtime.consumer.failing(runtime.settings.consumer_stall_seconds)
+            checks["consumer"] = f"failing: {consumer_failing}" if consumer_failing else runtime.consumer.state
         for loop_name, failure in runtime.background_failures().items():
             checks[loop_name] = f"crashed: {failure}"
-        ready = checks["database"] == "ok" and checks["broker"] == "ok" and not runtime.background_failures()
+        ready = (checks["database"] == "ok" and checks["broker"] == "ok" and consumer_failing is None
+                 and not runtime.background_failures())
         if ready:
             return JSONResponse({"status": "ready", "checks": checks})
         return problem_response(503, "not-ready", "Not ready", "a dependency is unavailable", request, checks=checks)

@@ -120,7 +120,7 @@ class ServiceRuntime:
         )
         self.relay = OutboxRelay(
             engine=self.engine, sessions=self.sessions, outbox=definition.messaging.outbox, bus=self.bus,
-            service=definition.name, metrics=self.metrics,
+            service=definition.name, metrics=self.metrics, broker_seen=definition.messaging.broker_seen,
             options=RelayOptions(
                 batch_size=settings.relay_batch_size,
                 poll_interval=settings.relay_poll_interval_seconds,
@@ -137,7 +137,7 @@ class ServiceRuntime:
                 group_id=settings.consumer_group, topic_prefix=settings.topic_prefix,
                 max_attempts=settings.consumer_max_attempts, retry_backoff=settings.consumer_retry_backoff_seconds,
                 max_backoff=settings.relay_max_backoff_seconds, poll_max_records=settings.consumer_poll_max_records,
-                metrics=self.metrics,
+                broker_check_interval=settings.broker_check_interval_seconds, metrics=self.metrics,
             )
         self._stopping = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
