@@ -282,8 +282,10 @@ async def test_readyz_on_a_healthy_service(intake: RunningService) -> None:
     assert body["checks"]["broker"] == "ok"
 
 
-async def test_readyz_reports_a_broker_outage(intake: RunningService) -> None:
+async def test_readyz_reports_a_broker_outage_and_a_consumer_that_has_failed_too_long(
+        intake: RunningService, monkeypatch: pytest.MonkeyPatch) -> None:
     broker = intake.runtime.bus.broker  # type: ignore[attr-defined]
+    monkeypatch.setattr(intake.runtime.settings, "consumer_stall_seconds", 1.0)  # more than a poll's 0.5 s
     broker.available = False
     try:
         response = await intake.client.get("/readyz")
@@ -291,6 +293,13 @@ async def test_readyz_reports_a_broker_outage(intake: RunningService) -> None:
         assert body["checks"]["broker"] != "ok"
         assert body["checks"]["broker"].startswith("unavailable")
         assert body["checks"]["database"] == "ok"
+
+        async def consumer_failing() -> str | None:
+            reply = (await intake.client.get("/readyz")).json()
+            return reply["checks"]["consumer"] if "reconnecting for" in reply["checks"]["consumer"] else None
+
+        reason = await eventually(consumer_failing, what="readiness to name the failing consumer")
+        assert reason.startswith("failing: reconnecting for") and "BusUnavailable" in reason
     finally:
         broker.available = True
 

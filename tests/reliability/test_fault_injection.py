@@ -1,4 +1,5 @@
-"""Faults under load on the real stack: a killed service, a paused broker, a restarted database, a dead replica.
+"""Faults under load on the real stack: a killed service, a paused or restarted broker, a restarted database, a dead
+replica.
 
 Each scenario posts a few hundred defaults, injects its fault mid-flow and waits until the stack is at rest; then
 every debt must have every effect exactly once in every service's database, and nothing may be dead-lettered.
@@ -20,6 +21,7 @@ from support import POSTGRES_URL
 from support.faults import (
     Feed,
     assert_every_effect_once,
+    broker_killed_and_restarted,
     broker_paused,
     busy,
     duplicates_skipped,
@@ -58,9 +60,10 @@ def _service_logs_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
     """Print the tail of every service's log of the module's stack after a failed test that used it."""
     failed_before = request.session.testsfailed
     yield
-    if request.session.testsfailed > failed_before and "stack" in request.fixturenames:
-        stack: Stack = request.getfixturevalue("stack")
-        print(f"\nservice logs (topic prefix {stack.topic_prefix}):\n{stack.log_tails()}")
+    for name in ("stack", "stack_of_its_own"):
+        if request.session.testsfailed > failed_before and name in request.fixturenames:
+            stack: Stack = request.getfixturevalue(name)
+            print(f"\nservice logs (topic prefix {stack.topic_prefix}):\n{stack.log_tails()}")
 
 
 async def _settle_and_count(stack: Stack, record_property: pytest.RecordProperty, scenario: str, feed: Feed,
@@ -113,6 +116,33 @@ async def test_broker_paused_under_load_loses_nothing(stack: Stack, record_prope
     async with broker_paused(stack.broker):
         await asyncio.sleep(12)
     await _settle_and_count(stack, record_property, "broker paused 12s", feed, time.monotonic(), skipped_before)
+
+
+@pytest.fixture
+async def stack_of_its_own(tmp_path: Path) -> AsyncIterator[Stack]:
+    """A stack on a broker of its own: the test restarts it empty, which would wipe every other test's topics."""
+    broker = EmbeddedBroker().start()
+    try:
+        async with running_stack(broker, tmp_path, topic_prefix=f"restart{uuid.uuid4().hex[:8]}.") as running:
+            yield running
+    finally:
+        broker.stop()
+
+
+async def test_broker_killed_and_restarted_empty_under_load_loses_nothing(
+        stack_of_its_own: Stack, record_property: pytest.RecordProperty) -> None:
+    """The new broker has a new cluster id: relays publish their retained events to it again, consumers rejoin
+    from its earliest record, and events posted after it settled still reach every service."""
+    stack = stack_of_its_own
+    feed = Feed(stack, some_defaults(f"{RUN}-RESTART", DEFAULTS)).start()
+    await feed.reached(DEFAULTS // 3)
+    await busy(stack, stack.services["classification"], beyond=20)  # downstream events are on the bus too
+    await broker_killed_and_restarted(stack.broker)
+    await _settle_and_count(stack, record_property, "broker killed -9 and restarted empty", feed, time.monotonic(),
+                            {}, settle_timeout=90)
+    later = Feed(stack, some_defaults(f"{RUN}-AFTER", 40)).start()
+    await _settle_and_count(stack, record_property, "defaults posted after the broker restart", later,
+                            time.monotonic(), await duplicates_skipped(stack))
 
 
 # -- 3. PostgreSQL restarted ----------------------------------------------------------------------------

@@ -184,6 +184,17 @@ def broker_paused(broker: EmbeddedBroker) -> AbstractAsyncContextManager[None]:
     return frozen(broker._process, "the broker")  # the embedded broker keeps its process to itself; a test may freeze it
 
 
+async def broker_killed_and_restarted(broker: EmbeddedBroker, *, down_seconds: float = 1.0) -> None:
+    """kill -9 the broker, and after `down_seconds` start a new one on the same port: empty, with a new cluster id,
+    as the launcher's supervisor restarts the embedded broker."""
+    process = broker.process
+    assert process is not None and process.poll() is None, "the broker is not running"
+    process.kill()
+    await asyncio.to_thread(process.wait)
+    await asyncio.sleep(down_seconds)
+    await asyncio.to_thread(broker.start)
+
+
 def _cluster(action: str) -> None:
     version = sorted(os.listdir("/etc/postgresql"))[0]
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action, *(
