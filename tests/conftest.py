@@ -59,6 +59,12 @@ def bus_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(params=["one-event", "set-based"])
+def handler_kind(request: pytest.FixtureRequest) -> str:
+    """The two kinds of event handler the consumer takes; its contract tests hold for both."""
+    return str(request.param)
+
+
 def kafka_options(broker: EmbeddedBroker, client_id: str = "debtflow-test") -> KafkaOptions:
     return KafkaOptions(bootstrap_servers=broker.bootstrap_servers, client_id=client_id, request_timeout_ms=5000,
                         **FAST_GROUP_TIMINGS)

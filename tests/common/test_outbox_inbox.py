@@ -23,7 +23,7 @@ from debtflow.common.messaging.kafka import KafkaBus
 from debtflow.common.messaging.memory import InMemoryBroker, InMemoryBus
 from debtflow.common.messaging.relay import OutboxRelay, RelayOptions, replay_outbox
 from support import eventually
-from support.messaging import ProbeDatabase, probe_database, read_topic, record_of, registered
+from support.messaging import ProbeDatabase, of_kind, probe_database, read_topic, record_of, registered
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ async def _is(actual: str, expected: str) -> bool:
     return actual == expected
 
 
-async def test_a_duplicate_delivery_changes_nothing(db: ProbeDatabase, topic_prefix: str) -> None:
+async def test_a_duplicate_delivery_changes_nothing(db: ProbeDatabase, topic_prefix: str, handler_kind: str) -> None:
     broker = InMemoryBroker()
     bus = InMemoryBus(broker)
     topic = events_topic("intake", topic_prefix)
@@ -155,7 +155,8 @@ async def test_a_duplicate_delivery_changes_nothing(db: ProbeDatabase, topic_pre
     async def handler(uow: UnitOfWork, event: CloudEvent[DebtRegistered]) -> None:
         await db.record_effect(uow.session, event.id, "handled")
 
-    consumer = EventConsumer(bus=bus, uow_factory=db.uow_factory(topic_prefix), handlers={DebtRegistered: handler},
+    consumer = EventConsumer(bus=bus, uow_factory=db.uow_factory(topic_prefix),
+                             handlers={DebtRegistered: of_kind(handler_kind, handler)},
                              group_id="probe", topic_prefix=topic_prefix, retry_backoff=0.01)
     envelope = CloudEvent.new(registered(), source_service="intake")
     await bus.publish([record_of(envelope, topic)])
@@ -168,8 +169,17 @@ async def test_a_duplicate_delivery_changes_nothing(db: ProbeDatabase, topic_pre
     assert await db.count(db.effects) == 1
     assert await db.count(db.tables.inbox) == 1
 
+    # In a poll's run: the same record twice beside a new one; the new one is applied, the repeats are not.
+    other = CloudEvent.new(registered("OTHER"), source_service="intake")
+    await bus.publish([record_of(other, topic)])
+    [second] = [found for found in broker.records(topic) if found.header("ce_id") == other.id]
+    assert await consumer.process_batch([record, second, second]) == [record, second, second]
+    assert await db.count(db.effects) == 2
+    assert await db.count(db.tables.inbox) == 2
 
-async def test_concurrent_first_deliveries_apply_the_event_once(db: ProbeDatabase, topic_prefix: str) -> None:
+
+async def test_concurrent_first_deliveries_apply_the_event_once(db: ProbeDatabase, topic_prefix: str,
+                                                               handler_kind: str) -> None:
     broker = InMemoryBroker()
     bus = InMemoryBus(broker)
     topic = events_topic("intake", topic_prefix)
@@ -178,13 +188,22 @@ async def test_concurrent_first_deliveries_apply_the_event_once(db: ProbeDatabas
         await db.record_effect(uow.session, event.id, "handled")
         await asyncio.sleep(0.05)  # widen the race window between the two deliveries
 
-    consumer = EventConsumer(bus=bus, uow_factory=db.uow_factory(topic_prefix), handlers={DebtRegistered: slow_handler},
+    consumer = EventConsumer(bus=bus, uow_factory=db.uow_factory(topic_prefix),
+                             handlers={DebtRegistered: of_kind(handler_kind, slow_handler)},
                              group_id="probe", topic_prefix=topic_prefix, retry_backoff=0.01)
     await bus.publish([record_of(CloudEvent.new(registered(), source_service="intake"), topic)])
     [record] = broker.records(topic)
     outcomes = await asyncio.gather(consumer.process(record), consumer.process(record))
     assert sorted(outcomes) == ["duplicate", "handled"]
     assert await db.count(db.effects) == 1
+
+    # Two members handing the same poll's run at once (after a rebalance): each event is applied once.
+    await bus.publish([record_of(CloudEvent.new(registered(f"RUN-{n}"), source_service="intake"), topic)
+                       for n in range(3)])
+    run = [found for found in broker.records(topic) if found.header("ce_id") != record.header("ce_id")]
+    await asyncio.gather(consumer.process_batch(run), consumer.process_batch(run))
+    assert await db.count(db.effects) == 4
+    assert await db.count(db.tables.inbox) == 4
 
 
 async def test_replay_republishes_only_the_range_in_original_order(db: ProbeDatabase, topic_prefix: str) -> None:

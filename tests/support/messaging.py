@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -24,6 +25,7 @@ from debtflow.common.db import (
 from debtflow.common.events import CloudEvent, DebtRegistered
 from debtflow.common.events.envelope import kafka_headers
 from debtflow.common.messaging.bus import Bus, BusConsumer, OutgoingRecord, ReceivedRecord
+from debtflow.common.messaging.consumer import AnyHandler, Handler, set_based
 
 
 def registered(loan_id: str = "L1", *, debt_id: uuid.UUID | None = None, borrower_id: str = "B1") -> DebtRegistered:
@@ -33,6 +35,20 @@ def registered(loan_id: str = "L1", *, debt_id: uuid.UUID | None = None, borrowe
         fees_outstanding=Decimal("0.00"), total_outstanding=Decimal("101.00"), first_unpaid_due_date=date(2026, 1, 1),
         as_of_date=date(2026, 3, 1), registered_at=utcnow(),
     )
+
+
+def of_kind(kind: str, handle_one: Handler) -> AnyHandler:
+    """`handle_one` as the consumer gets it: itself ("one-event"), or a set-based handler that applies the
+    events it is given in order ("set-based"), so one test body checks the consumer's guarantees for both."""
+    if kind == "one-event":
+        return handle_one
+
+    async def apply(uow: Any, events: list[CloudEvent[Any]]) -> None:
+        for event in events:
+            with uow.on_behalf_of(event):
+                await handle_one(uow, event)
+
+    return set_based(apply)
 
 
 def record_of(envelope: CloudEvent[DebtRegistered], topic: str) -> OutgoingRecord:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from debtflow.common.clock import utcnow
 from debtflow.common.db.messaging_tables import MessagingTables
-from debtflow.common.events import CloudEvent, EventPayload, events_topic
+from debtflow.common.events import CloudEvent, EventPayload, event_tenant, events_topic
 from debtflow.common.logging import correlation_id_var
 
 #: Well under Kafka's default 1 MiB request limit: events carry ids and facts, never documents.
@@ -70,6 +71,19 @@ class UnitOfWork:
         )
         self.emitted.append(envelope)
         return envelope
+
+    @contextmanager
+    def on_behalf_of(self, event: CloudEvent[Any]) -> Iterator[None]:
+        """Inside the block, what is emitted is caused by `event`: its correlation id, its id as causation, its
+        tenant. The consumer does this around a one-event handler; a set-based handler does it per event."""
+        saved = (self.correlation_id, self.causation_id, self.tenant)
+        self.correlation_id, self.causation_id, self.tenant = event.correlationid, event.id, event_tenant(event)
+        token = correlation_id_var.set(event.correlationid)  # and on what is logged meanwhile
+        try:
+            yield
+        finally:
+            correlation_id_var.reset(token)
+            self.correlation_id, self.causation_id, self.tenant = saved
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

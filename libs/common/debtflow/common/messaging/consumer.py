@@ -1,4 +1,8 @@
-"""Event consumer: inbox de-duplication in the handler's transaction, commit after the DB, bounded retries, DLQ."""
+"""Event consumer: inbox de-duplication in the handler's transaction, commit after the DB, bounded retries, DLQ.
+
+A handler takes one event, or (`set_based`) the whole run of a poll's events it handles, to read and write
+them set-based; the guarantees are the same for both kinds.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -14,9 +18,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from debtflow.common.clock import utcnow
 from debtflow.common.db.bulk import insert_ignoring_duplicates
 from debtflow.common.db.uow import UnitOfWork, UnitOfWorkFactory
-from debtflow.common.events import CloudEvent, EventPayload, UndecodableEvent, decode_event, event_tenant
+from debtflow.common.events import CloudEvent, EventPayload, UndecodableEvent, decode_event
 from debtflow.common.events.topics import dead_letter_topic, events_topic
-from debtflow.common.logging import correlation_id_var, get_logger
+from debtflow.common.logging import get_logger
 from debtflow.common.messaging.bus import (
     Bus,
     BusConsumer,
@@ -30,7 +34,28 @@ from debtflow.common.metrics import ServiceMetrics
 log = get_logger(__name__)
 
 Handler = Callable[[UnitOfWork, CloudEvent[Any]], Awaitable[None]]
-Handlers = Mapping[type[EventPayload], Handler]
+SetApply = Callable[[UnitOfWork, list[CloudEvent[Any]]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SetHandler:
+    """A handler of many events at once: `apply(uow, events)` gets every new event of a poll's run that maps to
+    this handler, in offset order per key (so a debt's events in the order they happened), repeats already
+    removed by the inbox. It reads what it needs for all of them in one query and writes in bulk. If it
+    raises, the consumer rolls the run back and gives it the events one at a time (a list of one), so only the
+    culprit is retried and dead-lettered. It emits with `uow.on_behalf_of(event)` per event, so what it emits
+    carries the right correlation, causation and tenant. Map several event types to the same SetHandler to
+    get them in one call, in order."""
+
+    apply: SetApply
+
+
+def set_based(apply: SetApply) -> SetHandler:
+    return SetHandler(apply)
+
+
+AnyHandler: TypeAlias = Handler | SetHandler
+Handlers = Mapping[type[EventPayload], AnyHandler]
 
 # Failures of the infrastructure, not of the event: waited out without limit, never dead-lettered.
 _TRANSIENT = (BusUnavailable, OSError, ConnectionError)
@@ -45,6 +70,19 @@ class _RunAttempt:
     committed: bool
     failed_at: int = 0
     failure: BaseException | None = None
+    alone: int = 1  # records from `failed_at` on to handle one at a time (a failed set-based segment: all of it)
+
+
+class _SetFailed(Exception):
+    """A set-based handler failed somewhere in records [start, end) of a run: which one is not known."""
+
+    def __init__(self, start: int, end: int) -> None:
+        super().__init__(f"set-based handler failed in records {start}..{end - 1}")
+        self.start, self.end = start, end
+
+
+class ConcurrentDelivery(RuntimeError):
+    """Another group member recorded some of a run's events in the inbox first (after a rebalance)."""
 
 
 class EventConsumer:
@@ -171,19 +209,23 @@ class EventConsumer:
         position = 0
         while position < len(records) and not (stopping is not None and stopping.is_set()):
             run = self._decodable_run(records, position)
-            applied, failure = await self._in_one_transaction(run) if run else (0, None)
+            applied, failure, alone = await self._in_one_transaction(run) if run else (0, None, 1)
             done += records[position:position + applied]
             position += applied
             if applied < len(run) and failure is not None:
                 # The handler failed in the batch: that was its first attempt.
                 record, event = run[applied]
                 await self._handle_with_retries(record, event, stopping, first_failure=failure)
+                done.append(records[position])
+                position += 1
             elif applied < len(run) or not run:
-                await self.process(records[position], stopping)  # undecodable, or the batch itself failed
-            else:
-                continue
-            done.append(records[position])
-            position += 1
+                # Undecodable, the batch itself failed, or a set-based handler failed somewhere in its part.
+                for record in records[position:position + alone]:
+                    if stopping is not None and stopping.is_set():
+                        break
+                    await self.process(record, stopping)
+                    done.append(record)
+                    position += 1
         return done
 
     def _decodable_run(self, records: list[ReceivedRecord], start: int) -> list[tuple[ReceivedRecord, Any]]:
@@ -202,31 +244,41 @@ class EventConsumer:
         return run
 
     async def _in_one_transaction(self, run: list[tuple[ReceivedRecord, Any]]
-                                  ) -> tuple[int, BaseException | None]:
-        """Apply a run in one transaction: how many leading records it committed, and the error of the
-        record after them if that one failed (None if the batch as such failed: go one at a time).
+                                  ) -> tuple[int, BaseException | None, int]:
+        """Apply a run in one transaction: how many leading records it committed, the error of the record
+        after them if that one failed (None if the batch as such failed), and how many records from there on
+        to handle one at a time (all of a set-based handler's part of the run, when it failed).
 
         No savepoint per record (they would double the statements): if one record fails, the whole
         transaction is rolled back and the records before it are applied again, together, without it.
         """
         attempt = await self._attempt_run(run)
         if attempt.committed:
-            return len(run), None
-        if attempt.failure is None or attempt.failed_at == 0:
-            return 0, attempt.failure
+            return len(run), None, 0
+        if attempt.failed_at == 0:
+            return 0, attempt.failure, attempt.alone
         if (await self._attempt_run(run[:attempt.failed_at])).committed:
-            return attempt.failed_at, attempt.failure
-        return 0, None
+            return attempt.failed_at, attempt.failure, attempt.alone
+        return 0, None, 1
 
     async def _attempt_run(self, run: list[tuple[ReceivedRecord, Any]]) -> _RunAttempt:
         outcomes: list[tuple[str, str]] = []
         try:
             async with self.uow_factory() as uow:
-                for record, event in run:
-                    if event is None:
-                        outcomes.append((record.header("ce_type") or "unknown", "ignored"))
+                for start, end, handler in self._segments(run):
+                    if isinstance(handler, SetHandler):
+                        outcomes += await self._deliver_set(uow, handler, [event for _, event in run[start:end]],
+                                                            start, end)
                         continue
-                    outcomes.append((event.type, await self._deliver(uow, event)))
+                    for record, event in run[start:end]:
+                        if event is None:
+                            outcomes.append((record.header("ce_type") or "unknown", "ignored"))
+                            continue
+                        outcomes.append((event.type, await self._deliver(uow, event)))
+        except _SetFailed as failed:
+            log.info("a set-based handler failed; handling its records one at a time",
+                     error=repr(failed.__cause__)[:300], records=failed.end - failed.start)
+            return _RunAttempt(committed=False, failed_at=failed.start, alone=failed.end - failed.start)
         except Exception as error:
             if len(outcomes) == len(run):  # every handler ran but the commit failed: nothing stands
                 log.info("batch commit failed; handling the records one at a time", error=repr(error)[:300])
@@ -236,19 +288,43 @@ class EventConsumer:
             self._count(event_type, outcome)
         return _RunAttempt(committed=True)
 
+    def _segments(self, run: list[tuple[ReceivedRecord, Any]]) -> list[tuple[int, int, AnyHandler | None]]:
+        """Consecutive records of a run that go to the same handler (None: ignored), as [start, end) ranges."""
+        segments: list[tuple[int, int, AnyHandler | None]] = []
+        for index, (_, event) in enumerate(run):
+            handler = self.handlers[event.type] if event is not None else None
+            if segments and segments[-1][2] is handler:
+                segments[-1] = (segments[-1][0], index + 1, handler)
+            else:
+                segments.append((index, index + 1, handler))
+        return segments
+
     async def _deliver(self, uow: UnitOfWork, event: CloudEvent[Any]) -> str:
-        """The one way an event is applied, alone or in a run: its inbox row, then its handler, in `uow`'s
-        transaction, with the event's correlation id on what the handler logs and emits. A repeat is
-        `duplicate` and runs nothing."""
-        uow.correlation_id, uow.causation_id, uow.tenant = event.correlationid, event.id, event_tenant(event)
-        token = correlation_id_var.set(event.correlationid)
-        try:
+        """The one way an event is applied alone, or in a run to a one-event handler: its inbox row, then its
+        handler, in `uow`'s transaction, on behalf of the event (its correlation id on what the handler logs
+        and emits). A repeat is `duplicate` and runs nothing."""
+        handler = self.handlers[event.type]
+        with uow.on_behalf_of(event):
             if not await _record_first_delivery(uow, self.group_id, event):
                 return "duplicate"
-            await self.handlers[event.type](uow, event)
+            if isinstance(handler, SetHandler):
+                await handler.apply(uow, [event])
+            else:
+                await handler(uow, event)
             return "handled"
-        finally:
-            correlation_id_var.reset(token)
+
+    async def _deliver_set(self, uow: UnitOfWork, handler: SetHandler, events: list[CloudEvent[Any]],
+                           start: int, end: int) -> list[tuple[str, str]]:
+        """A set-based handler's part of a run: one inbox read and one insert for all, then one call with the
+        new events. Any failure is a _SetFailed for the whole part (the consumer then goes one at a time)."""
+        try:
+            fresh = await _record_first_deliveries(uow, self.group_id, events)
+            if fresh:
+                await handler.apply(uow, fresh)
+        except Exception as error:
+            raise _SetFailed(start, end) from error
+        handled = {id(event) for event in fresh}
+        return [(event.type, "handled" if id(event) in handled else "duplicate") for event in events]
 
     # -- one record -------------------------------------------------------------------------------
 
@@ -364,6 +440,28 @@ async def _record_first_delivery(uow: UnitOfWork, consumer: str, event: CloudEve
     """Write the inbox row; False if this consumer already handled the event (nothing else is done)."""
     row = {"consumer": consumer, "event_id": event.id, "event_type": event.type, "received_at": utcnow()}
     return await insert_ignoring_duplicates(uow.session, uow.tables.inbox, [row]) == 1
+
+
+async def _record_first_deliveries(uow: UnitOfWork, consumer: str, events: list[CloudEvent[Any]]
+                                   ) -> list[CloudEvent[Any]]:
+    """Write the inbox rows of the events this consumer has not handled yet, in one read and one insert; returns
+    those events, in order (an event twice in the list counts once). ConcurrentDelivery if another member
+    wrote some of them meanwhile: the run then goes one at a time, where that is a plain duplicate."""
+    inbox = uow.tables.inbox
+    ids = list(dict.fromkeys(event.id for event in events))
+    seen = set(await uow.session.scalars(
+        select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id.in_(ids))))
+    fresh: list[CloudEvent[Any]] = []
+    for event in events:
+        if event.id not in seen:
+            seen.add(event.id)
+            fresh.append(event)
+    now = utcnow()
+    rows = [{"consumer": consumer, "event_id": event.id, "event_type": event.type, "received_at": now}
+            for event in fresh]
+    if await insert_ignoring_duplicates(uow.session, inbox, rows) != len(rows):
+        raise ConcurrentDelivery("another member of the group recorded some of these events first")
+    return fresh
 
 
 async def _already_received(uow: UnitOfWork, consumer: str, event_id: str) -> bool:
