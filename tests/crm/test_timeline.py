@@ -152,3 +152,19 @@ async def test_crm_timeline_refusals(database_url: str, borrower_id: str, header
         response = await service.client.get(f"/v1/borrowers/{borrower_id}/timeline", headers=headers)
         assert response.status_code == status, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_crm_gives_events_from_before_tenants_their_debts_tenant_in_either_order(database_url: str) -> None:
+    """A classification from before tenants (no tenant on it) arriving before its debt's registration, in the
+    same poll, is claimed by the registration's tenant; one arriving after takes it from the earlier entry."""
+    async with harness("crm", database_url) as service:
+        debt = uuid.uuid4()
+        await service.deliver(CloudEvent.new(classified(debt, borrower_id="BR-OLD"), source_service="classification"))
+        await service.publish(registered(debt, borrower_id="BR-OLD", source_system="lending-core-b"))
+        await service.settled()
+        await service.deliver(CloudEvent.new(classified(debt, borrower_id="BR-OLD", dpd_bucket="M6"),
+                                             source_service="classification"))
+        await service.settled()
+        assert await service.count(TimelineEntry, TimelineEntry.debt_id == debt) == 3
+        assert await service.count(TimelineEntry, TimelineEntry.debt_id == debt,
+                                   TimelineEntry.tenant == "lending-core-b") == 3

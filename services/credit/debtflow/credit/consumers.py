@@ -1,29 +1,12 @@
-"""Events credit consumes, mapped to their handlers."""
+"""Events credit consumes, mapped to their handler: one set-based handler keeps the portfolio read model."""
 
 from __future__ import annotations
 
-from debtflow.common.events import (
-    DebtClassified,
-    DebtRegistered,
-    DebtUpdated,
-    PaymentReceived,
-    PaymentReversed,
-)
-from debtflow.common.messaging.consumer import Handlers
-from debtflow.credit.portfolio.service import (
-    on_debt_classified,
-    on_debt_registered,
-    on_debt_updated,
-    on_payment,
-)
+from debtflow.common.messaging.consumer import Handlers, set_based
+from debtflow.credit.portfolio.service import PORTFOLIO_EVENTS, apply_to_portfolio
 from debtflow.credit.settings import CreditSettings
 
 
 def build_handlers(settings: CreditSettings) -> Handlers:
-    return {
-        DebtRegistered: on_debt_registered,
-        DebtUpdated: on_debt_updated,
-        PaymentReceived: on_payment,
-        PaymentReversed: on_payment,
-        DebtClassified: on_debt_classified,
-    }
+    portfolio = set_based(apply_to_portfolio)  # one object for every type: a run of them arrives in one call
+    return dict.fromkeys(PORTFOLIO_EVENTS, portfolio)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -23,29 +24,36 @@ from debtflow.credit.portfolio.models import PortfolioDebt
 from debtflow.credit.portfolio.summary import CurrencySummary, summarise
 
 
-async def on_debt_registered(uow: UnitOfWork, event: CloudEvent[DebtRegistered]) -> None:
-    debt = event.payload
-    await _apply_intake_facts(uow, debt_id=debt.debt_id, borrower_id=debt.borrower_id, currency=debt.currency,
-                              exposure=debt.total_outstanding, status="open", version=debt.version)
+async def apply_to_portfolio(uow: UnitOfWork, events: list[CloudEvent[Any]]) -> None:
+    """Set-based: the rows of every debt in the run in one query, each event applied in order in memory, the
+    new rows inserted and the changed ones updated when the unit of work flushes."""
+    debt_ids = {event.payload.debt_id for event in events}
+    rows = {row.debt_id: row for row in await uow.session.scalars(
+        select(PortfolioDebt).where(PortfolioDebt.debt_id.in_(debt_ids)))}
+    for event in events:
+        payload = event.payload
+        row = rows.get(payload.debt_id)
+        if row is None:
+            row = rows[payload.debt_id] = _new_row(payload.debt_id, payload.borrower_id, payload.currency)
+            uow.session.add(row)
+        _APPLY[type(payload)](row, payload)
 
 
-async def on_debt_updated(uow: UnitOfWork, event: CloudEvent[DebtUpdated]) -> None:
-    debt = event.payload
-    await _apply_intake_facts(uow, debt_id=debt.debt_id, borrower_id=debt.borrower_id, currency=debt.currency,
-                              exposure=debt.balances.total, status=debt.status, version=debt.version)
+def _on_registered(row: PortfolioDebt, debt: DebtRegistered) -> None:
+    _apply_intake_facts(row, exposure=debt.total_outstanding, status="open", version=debt.version)
 
 
-async def on_payment(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+def _on_updated(row: PortfolioDebt, debt: DebtUpdated) -> None:
+    _apply_intake_facts(row, exposure=debt.balances.total, status=debt.status, version=debt.version)
+
+
+def _on_payment(row: PortfolioDebt, payment: PaymentReceived | PaymentReversed) -> None:
     """Payments and reversals change what is owed; both carry the balances after them."""
-    payment: PaymentReceived | PaymentReversed = event.payload
-    await _apply_intake_facts(uow, debt_id=payment.debt_id, borrower_id=payment.borrower_id,
-                              currency=payment.currency, exposure=payment.balances_after.total,
-                              status=payment.status_after, version=payment.version)
+    _apply_intake_facts(row, exposure=payment.balances_after.total, status=payment.status_after,
+                        version=payment.version)
 
 
-async def on_debt_classified(uow: UnitOfWork, event: CloudEvent[DebtClassified]) -> None:
-    classified = event.payload
-    row = await _row(uow, classified.debt_id, classified.borrower_id, classified.currency)
+def _on_classified(row: PortfolioDebt, classified: DebtClassified) -> None:
     if row.classified_as_of is not None and classified.as_of_date < row.classified_as_of:
         return
     row.dpd_bucket = classified.dpd_bucket
@@ -56,22 +64,27 @@ async def on_debt_classified(uow: UnitOfWork, event: CloudEvent[DebtClassified])
     row.updated_at = utcnow()
 
 
-async def _apply_intake_facts(uow: UnitOfWork, *, debt_id: uuid.UUID, borrower_id: str, currency: str,
-                              exposure: Decimal, status: str, version: int) -> None:
-    row = await _row(uow, debt_id, borrower_id, currency)
+_APPLY: dict[type[Any], Callable[[PortfolioDebt, Any], None]] = {
+    DebtRegistered: _on_registered,
+    DebtUpdated: _on_updated,
+    PaymentReceived: _on_payment,
+    PaymentReversed: _on_payment,
+    DebtClassified: _on_classified,
+}
+#: The event types the portfolio follows (consumers.py maps each to `apply_to_portfolio`).
+PORTFOLIO_EVENTS = tuple(_APPLY)
+
+
+def _apply_intake_facts(row: PortfolioDebt, *, exposure: Decimal, status: str, version: int) -> None:
     if version <= row.intake_version:
         return  # older news: a newer version of the debt was applied already
     row.exposure, row.status, row.intake_version = exposure, status, version
     row.updated_at = utcnow()
 
 
-async def _row(uow: UnitOfWork, debt_id: uuid.UUID, borrower_id: str, currency: str) -> PortfolioDebt:
-    row = await uow.session.get(PortfolioDebt, debt_id)
-    if row is None:
-        row = PortfolioDebt(debt_id=debt_id, borrower_id=borrower_id, currency=currency, exposure=Decimal("0.00"),
-                            status="open", intake_version=0, updated_at=utcnow())
-        uow.session.add(row)
-    return row
+def _new_row(debt_id: uuid.UUID, borrower_id: str, currency: str) -> PortfolioDebt:
+    return PortfolioDebt(debt_id=debt_id, borrower_id=borrower_id, currency=currency, exposure=Decimal("0.00"),
+                         status="open", intake_version=0, updated_at=utcnow())
 
 
 async def portfolio_summary(session: AsyncSession) -> list[CurrencySummary]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.common.db import UnitOfWork
@@ -18,30 +18,44 @@ from debtflow.crm.timeline.models import TimelineEntry
 from debtflow.crm.timeline.wording import describe
 
 
-async def record_on_timeline(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
-    payload = event.payload
-    tenant = event_tenant(event)
-    if tenant is None:
-        tenant = await _tenant_of_debt(uow.session, payload.debt_id)
-    elif payload.debt_id is not None:
-        # An old, tenantless event about this debt may have come first (another topic): it is this tenant's.
-        await uow.session.execute(update(TimelineEntry).where(TimelineEntry.debt_id == payload.debt_id,
+async def record_on_timeline(uow: UnitOfWork, events: list[CloudEvent[Any]]) -> None:
+    """Set-based: one entry per event, inserted in one statement. An event without a tenant (from before
+    tenants) takes the tenant an event about the same debt carried; an event with one claims the debt's
+    earlier tenantless entries (an old event may have come first, from another topic): one UPDATE per tenant."""
+    known = await _tenants_of_debts(uow.session, {event.payload.debt_id for event in events})
+    entries: list[dict[str, Any]] = []
+    tenantless: dict[Any, list[dict[str, Any]]] = {}  # entries of this run still without a tenant, by debt
+    claimed: dict[str, set[Any]] = {}
+    for event in events:
+        payload = event.payload
+        tenant = event_tenant(event)
+        if tenant is None:
+            tenant = known.get(payload.debt_id)
+        elif payload.debt_id is not None:
+            known.setdefault(payload.debt_id, tenant)
+            claimed.setdefault(tenant, set()).add(payload.debt_id)
+            for entry in tenantless.pop(payload.debt_id, []):
+                entry["tenant"] = tenant
+        entry = {"tenant": tenant, "borrower_id": payload.borrower_id, "debt_id": payload.debt_id,
+                 "event_id": event.id, "event_type": event.type, "source_service": payload.producer,
+                 "occurred_at": event.time, "summary": describe(payload)}
+        if tenant is None and payload.debt_id is not None:
+            tenantless.setdefault(payload.debt_id, []).append(entry)
+        entries.append(entry)
+    for tenant, debt_ids in claimed.items():
+        await uow.session.execute(update(TimelineEntry).where(TimelineEntry.debt_id.in_(debt_ids),
                                                               TimelineEntry.tenant.is_(None)).values(tenant=tenant))
-    uow.session.add(
-        TimelineEntry(
-            tenant=tenant, borrower_id=payload.borrower_id, debt_id=payload.debt_id, event_id=event.id,
-            event_type=event.type, source_service=payload.producer, occurred_at=event.time,
-            summary=describe(payload),
-        )
-    )
+    await uow.session.execute(insert(TimelineEntry), entries)
 
 
-async def _tenant_of_debt(session: AsyncSession, debt_id: Any) -> str | None:
-    """For an event from before tenants: the tenant an earlier event about the same debt carried."""
-    if debt_id is None:
-        return None
-    return await session.scalar(select(TimelineEntry.tenant).where(
-        TimelineEntry.debt_id == debt_id, TimelineEntry.tenant.is_not(None)).limit(1))
+async def _tenants_of_debts(session: AsyncSession, debt_ids: set[Any]) -> dict[Any, str]:
+    """For events from before tenants: the tenant an earlier event about each debt carried (one query)."""
+    debt_ids.discard(None)
+    if not debt_ids:
+        return {}
+    found = await session.execute(select(TimelineEntry.debt_id, TimelineEntry.tenant).where(
+        TimelineEntry.debt_id.in_(debt_ids), TimelineEntry.tenant.is_not(None)).distinct())
+    return {debt_id: tenant for debt_id, tenant in found.all()}
 
 
 async def timeline_page(session: AsyncSession, borrower_id: str, *, tenant: str | None, limit: int,
