@@ -42,7 +42,7 @@ from benchkit import (
     temporary_database,
     write_report,
 )
-from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, MetaData, String, Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from debtflow.common.db import (
@@ -58,7 +58,7 @@ from debtflow.common.events import CloudEvent, DebtRegistered, events_topic
 from debtflow.common.events.envelope import kafka_headers
 from debtflow.common.logging import configure_logging
 from debtflow.common.messaging.bus import OutgoingRecord
-from debtflow.common.messaging.consumer import EventConsumer
+from debtflow.common.messaging.consumer import AnyHandler, EventConsumer, set_based
 from debtflow.common.messaging.kafka import KafkaBus, KafkaOptions
 from debtflow.common.messaging.relay import OutboxRelay, RelayOptions
 
@@ -168,25 +168,35 @@ async def relay_drain(relay: OutboxRelay) -> tuple[int, int, Clock]:
 
 async def event_consumer_run(
     bus: KafkaBus, uow: UnitOfWorkFactory, sink: Table, *, group_id: str, topic_prefix: str, expected: int,
-    timeout: float,
+    timeout: float, kind: str,
 ) -> ConsumeFigures:
-    """The services' EventConsumer (inbox + handler in one transaction per event) until `expected` handled."""
+    """The services' EventConsumer until `expected` handled, with a handler writing one row per event: a
+    one-event handler (an INSERT per event), or a set-based one (one INSERT per poll's run)."""
     handled = 0
     first_at = last_at = Clock()
     done = asyncio.Event()
 
-    async def insert_one_row(unit: UnitOfWork, event: CloudEvent[Any]) -> None:
+    def count(events: int) -> None:
         nonlocal handled, first_at, last_at
-        await unit.session.execute(insert(sink).values(event_id=event.id, debt_id=event.subject))
-        handled += 1
+        handled += events
         last_at = Clock.now()
-        if handled == 1:
+        if handled == events:
             first_at = last_at
         if handled >= expected:
             done.set()
 
+    async def insert_one_row(unit: UnitOfWork, event: CloudEvent[Any]) -> None:
+        await unit.session.execute(insert(sink).values(event_id=event.id, debt_id=event.subject))
+        count(1)
+
+    async def insert_rows(unit: UnitOfWork, events: list[CloudEvent[Any]]) -> None:
+        await unit.session.execute(insert(sink), [{"event_id": event.id, "debt_id": event.subject}
+                                                  for event in events])
+        count(len(events))
+
+    handler: AnyHandler = set_based(insert_rows) if kind == "set-based" else insert_one_row
     consumer = EventConsumer(
-        bus=bus, uow_factory=uow, handlers={DebtRegistered: insert_one_row}, group_id=group_id,
+        bus=bus, uow_factory=uow, handlers={DebtRegistered: handler}, group_id=group_id,
         topic_prefix=topic_prefix, poll_max_records=POLL_MAX_RECORDS,
     )
     stopping = asyncio.Event()
@@ -280,28 +290,35 @@ async def bench_backend(kind: str, database_url: str, broker: EmbeddedBroker, ev
                                        result["raw_producer"]["messages_per_s"])
         say("raw producer", events, clock, "messages/s")
 
-        # (d) consumers of the relay's topic: the services' EventConsumer, then a bare aiokafka consumer.
-        consumer_bus = KafkaBus(KafkaOptions(bootstrap_servers=bootstrap, client_id="bench-consumer"),
-                                partitions=PARTITIONS)
+        # (d) consumers of the relay's topic: the services' EventConsumer with each kind of handler, then a bare
+        # aiokafka consumer.
         consumer_uow = UnitOfWorkFactory(sessions, schema.messaging, service="crm", topic_prefix=prefix)
-        gc.collect()
-        try:
-            consumed = await event_consumer_run(
-                consumer_bus, consumer_uow, schema.sink, group_id=f"{prefix}event-consumer",
-                topic_prefix=prefix, expected=events, timeout=timeout,
-            )
-        finally:
-            await consumer_bus.stop()
-        sink_rows = await count_rows(sessions, schema.sink)
-        inbox_rows = await count_rows(sessions, schema.messaging.inbox)
-        result["event_consumer"] = {
-            "handled": consumed.events, "complete": consumed.complete,
-            "join_seconds": round(consumed.join_seconds, 3), **consumed.clock.figures(),
-            "events_per_s": rate(consumed.events, consumed.clock.wall),
-            "sink_rows": sink_rows, "inbox_rows": inbox_rows,
-        }
-        say("event consumer", consumed.events, consumed.clock,
-            extra=f"; group join {consumed.join_seconds:.1f}s")
+        handled_all = True
+        for kind, key in (("one-event", "event_consumer"), ("set-based", "event_consumer_set")):
+            async with sessions() as session, session.begin():
+                await session.execute(delete(schema.sink))  # each run writes every row anew
+            consumer_bus = KafkaBus(KafkaOptions(bootstrap_servers=bootstrap, client_id="bench-consumer"),
+                                    partitions=PARTITIONS)
+            group = f"{prefix}event-consumer-{kind}"
+            gc.collect()
+            try:
+                consumed = await event_consumer_run(
+                    consumer_bus, consumer_uow, schema.sink, group_id=group, topic_prefix=prefix,
+                    expected=events, timeout=timeout, kind=kind,
+                )
+            finally:
+                await consumer_bus.stop()
+            sink_rows = await count_rows(sessions, schema.sink)
+            inbox_rows = await count_rows(sessions, schema.messaging.inbox, schema.messaging.inbox.c.consumer == group)
+            result[key] = {
+                "handled": consumed.events, "complete": consumed.complete,
+                "join_seconds": round(consumed.join_seconds, 3), **consumed.clock.figures(),
+                "events_per_s": rate(consumed.events, consumed.clock.wall),
+                "sink_rows": sink_rows, "inbox_rows": inbox_rows,
+            }
+            handled_all = handled_all and consumed.complete and sink_rows == events and inbox_rows == events
+            say(f"event consumer, {kind} handler", consumed.events, consumed.clock,
+                extra=f"; group join {consumed.join_seconds:.1f}s")
         gc.collect()
         raw = await raw_consume(bootstrap, topic, group_id=f"{prefix}raw-consumer", expected=events,
                                 timeout=timeout)
@@ -311,13 +328,15 @@ async def bench_backend(kind: str, database_url: str, broker: EmbeddedBroker, ev
         }
         result["consumer_vs_raw"] = ratio(result["event_consumer"]["events_per_s"],
                                           result["raw_consumer"]["messages_per_s"])
+        result["set_consumer_vs_raw"] = ratio(result["event_consumer_set"]["events_per_s"],
+                                              result["raw_consumer"]["messages_per_s"])
         say("raw consumer", raw.events, raw.clock, "messages/s", f"; group join {raw.join_seconds:.1f}s")
 
         # (e) peak RSS of this process so far (cumulative over the backends run before this one).
         result["peak_rss_mib"] = peak_rss_mib()
         result["checks"] = {
             "relay_published_all": published == events and pending == 0,
-            "consumer_handled_all": consumed.complete and sink_rows == events and inbox_rows == events,
+            "consumer_handled_all": handled_all,
             "raw_consumer_received_all": raw.complete and raw.events == events,
         }
         return result
@@ -341,6 +360,9 @@ ROWS: list[tuple[str, str, Any]] = [
     ("raw AIOKafkaConsumer", "msgs/s", lambda r: r["raw_consumer"]["messages_per_s"]),
     ("  group join (not in the rate)", "s", lambda r: r["raw_consumer"]["join_seconds"]),
     ("EventConsumer / raw consumer", "ratio", lambda r: r["consumer_vs_raw"]),
+    ("EventConsumer, set-based 1-row handler", "events/s", lambda r: r["event_consumer_set"]["events_per_s"]),
+    ("  process CPU / wall", "share", lambda r: r["event_consumer_set"]["cpu_per_wall"]),
+    ("set-based EventConsumer / raw consumer (goal >= 10 %)", "ratio", lambda r: r["set_consumer_vs_raw"]),
     ("peak RSS, this process (cumulative)", "MiB", lambda r: r["peak_rss_mib"]),
 ]
 
