@@ -323,10 +323,17 @@ def _with(change: Any) -> str:
         (_with(lambda d: d.update(time="2026-11-27T09:30:00")), "time"),  # naive time
     ],
 )
-def test_undecodable_records_are_reported(value: bytes | str, mentions: str) -> None:
+@pytest.mark.parametrize("type_hint", [None, "debtflow.debt.registered.v1"], ids=["no-hint", "ce_type-hint"])
+def test_undecodable_records_are_reported(value: bytes | str, mentions: str, type_hint: str | None) -> None:
     with pytest.raises(UndecodableEvent) as caught:
-        decode_event(value)
+        decode_event(value, type_hint=type_hint)
     assert mentions in str(caught.value)
+
+
+@pytest.mark.parametrize("type_hint", ["debtflow.debt.registered.v1", "debtflow.debt.classified.v1", "no.such.v1"])
+def test_the_type_header_only_speeds_decoding_up_and_never_changes_the_result(type_hint: str) -> None:
+    document = _valid_document()
+    assert decode_event(json.dumps(document), type_hint=type_hint) == decode_event(json.dumps(document))
 
 
 @pytest.mark.parametrize(

@@ -237,7 +237,7 @@ class EventConsumer:
                 run.append((record, None))
                 continue
             try:
-                event = decode_event(record.value)
+                event = decode_event(record.value, type_hint=event_type)
             except UndecodableEvent:
                 break
             run.append((record, event if event.type in self.handlers else None))
@@ -334,7 +334,7 @@ class EventConsumer:
         if event_type is not None and event_type not in self.handlers:
             return self._count(event_type, "ignored")
         try:
-            event = decode_event(record.value)
+            event = decode_event(record.value, type_hint=event_type)
         except UndecodableEvent as error:
             await self._dead_letter(record, error, attempts=1, stopping=stopping)
             return self._count(event_type or "unknown", "dead_lettered")
