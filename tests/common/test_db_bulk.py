@@ -1,4 +1,5 @@
-"""update_rows: one set-based UPDATE for many rows, the same result on SQLite (executemany) and PostgreSQL (unnest)."""
+"""Set-based writes: update_rows (one UPDATE for many rows, executemany on SQLite, unnest on PostgreSQL) and
+insert_returning_new, the same result on both."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, T
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from debtflow.common.db import Money, UTCDateTime, create_engine
-from debtflow.common.db.bulk import update_rows
+from debtflow.common.db.bulk import insert_returning_new, update_rows
 
 metadata = MetaData()
 accounts = Table(
@@ -77,3 +78,15 @@ async def test_no_rows_is_no_statement(engine: AsyncEngine) -> None:
     async with AsyncSession(engine) as session, session.begin():
         await update_rows(session, accounts, "id", [])
     assert len(await _rows(engine)) == len(IDS)
+
+
+async def test_insert_returning_new_answers_which_rows_it_inserted(engine: AsyncEngine) -> None:
+    fresh = [uuid.UUID(int=number) for number in range(100, 400)]  # enough for several multi-row batches
+    rows = [{"id": account_id, "closed": False} for account_id in [IDS[0], *fresh, IDS[3]]]
+    async with AsyncSession(engine) as session, session.begin():
+        assert await insert_returning_new(session, accounts, rows, "id") == set(fresh)
+    async with AsyncSession(engine) as session, session.begin():
+        assert await insert_returning_new(session, accounts, rows, "id") == set(), "every row is there now"
+        assert await insert_returning_new(session, accounts, [], "id") == set()
+    assert len(await _rows(engine)) == len(IDS) + len(fresh)
+    assert (await _rows(engine))[IDS[0]][0] == Decimal("1.00"), "an existing row is left as it was"

@@ -33,6 +33,20 @@ async def insert_ignoring_duplicates(session: AsyncSession, table: Table, rows: 
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def insert_returning_new(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]],
+                               key: str) -> set[Any]:
+    """Insert the rows whose primary or unique key is new, in one statement (`INSERT ... ON CONFLICT DO NOTHING
+    RETURNING key`, sent as an executemany SQLAlchemy batches into multi-row INSERTs); returns the `key` values
+    of the rows inserted. A row another transaction is inserting concurrently waits for it and is skipped."""
+    if not rows:
+        return set()
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_for(table).on_conflict_do_nothing().returning(table.c[key])
+    result = await session.execute(statement, list(rows))
+    return set(result.scalars())
+
+
 async def update_rows(session: AsyncSession, table: Table, key: str, rows: Sequence[Mapping[str, Any]], *,
                       constants: Mapping[str, Any] | None = None,
                       where: Sequence[ColumnElement[bool]] = ()) -> None:

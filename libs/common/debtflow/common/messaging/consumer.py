@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from debtflow.common.clock import utcnow
-from debtflow.common.db.bulk import insert_ignoring_duplicates
+from debtflow.common.db.bulk import insert_ignoring_duplicates, insert_returning_new
 from debtflow.common.db.uow import UnitOfWork, UnitOfWorkFactory
 from debtflow.common.events import CloudEvent, EventPayload, UndecodableEvent, decode_event
 from debtflow.common.events.topics import dead_letter_topic, events_topic
@@ -79,10 +79,6 @@ class _SetFailed(Exception):
     def __init__(self, start: int, end: int) -> None:
         super().__init__(f"set-based handler failed in records {start}..{end - 1}")
         self.start, self.end = start, end
-
-
-class ConcurrentDelivery(RuntimeError):
-    """Another group member recorded some of a run's events in the inbox first (after a rebalance)."""
 
 
 class EventConsumer:
@@ -315,7 +311,7 @@ class EventConsumer:
 
     async def _deliver_set(self, uow: UnitOfWork, handler: SetHandler, events: list[CloudEvent[Any]],
                            start: int, end: int) -> list[tuple[str, str]]:
-        """A set-based handler's part of a run: one inbox read and one insert for all, then one call with the
+        """A set-based handler's part of a run: one inbox insert for all (it answers which are new), then one call with the
         new events. Any failure is a _SetFailed for the whole part (the consumer then goes one at a time)."""
         try:
             fresh = await _record_first_deliveries(uow, self.group_id, events)
@@ -444,23 +440,19 @@ async def _record_first_delivery(uow: UnitOfWork, consumer: str, event: CloudEve
 
 async def _record_first_deliveries(uow: UnitOfWork, consumer: str, events: list[CloudEvent[Any]]
                                    ) -> list[CloudEvent[Any]]:
-    """Write the inbox rows of the events this consumer has not handled yet, in one read and one insert; returns
-    those events, in order (an event twice in the list counts once). ConcurrentDelivery if another member
-    wrote some of them meanwhile: the run then goes one at a time, where that is a plain duplicate."""
-    inbox = uow.tables.inbox
-    ids = list(dict.fromkeys(event.id for event in events))
-    seen = set(await uow.session.scalars(
-        select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id.in_(ids))))
+    """Write the inbox rows of the events this consumer has not handled yet, in one statement; returns those
+    events, in order (an event twice in the list counts once). `INSERT ... ON CONFLICT DO NOTHING RETURNING`
+    answers which rows were new: a repeat, even one another group member is writing at this moment (the
+    insert waits for its commit), is simply not among them."""
+    now = utcnow()
+    rows = [{"consumer": consumer, "event_id": event_id, "event_type": event_type, "received_at": now}
+            for event_id, event_type in dict.fromkeys((event.id, event.type) for event in events)]
+    inserted = await insert_returning_new(uow.session, uow.tables.inbox, rows, "event_id")
     fresh: list[CloudEvent[Any]] = []
     for event in events:
-        if event.id not in seen:
-            seen.add(event.id)
+        if event.id in inserted:
+            inserted.discard(event.id)
             fresh.append(event)
-    now = utcnow()
-    rows = [{"consumer": consumer, "event_id": event.id, "event_type": event.type, "received_at": now}
-            for event in fresh]
-    if await insert_ignoring_duplicates(uow.session, inbox, rows) != len(rows):
-        raise ConcurrentDelivery("another member of the group recorded some of these events first")
     return fresh
 
 
