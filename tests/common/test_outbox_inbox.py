@@ -224,18 +224,25 @@ async def test_replay_republishes_only_the_range_in_original_order(db: ProbeData
         await replay_outbox(db.sessions, db.tables.outbox, since=until, until=since)
 
 
-async def test_only_one_relay_per_service_publishes_on_postgresql(db: ProbeDatabase, db_kind: str) -> None:
-    if db_kind != "postgres":
-        pytest.skip("SQLite has one process per database file; there is no second relay to exclude")
+async def test_only_one_relay_per_service_publishes(db: ProbeDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: an advisory lock. SQLite: a lock file beside the database (the workers of one service share
+    the file); the standby takes over when the relay stops."""
+    monkeypatch.setattr(relay_module, "_LEASE_RETRY_SECONDS", 0.05)
     bus = InMemoryBus()
     first, second = _relay(db, bus), _relay(db, bus)
-    stopping = asyncio.Event()
-    tasks = [asyncio.create_task(first.run(stopping)), asyncio.create_task(second.run(stopping))]
+    stopping, first_stopping = asyncio.Event(), asyncio.Event()
+    tasks = [asyncio.create_task(first.run(first_stopping)), asyncio.create_task(second.run(stopping))]
     try:
         await eventually(lambda: _states_are({first.state, second.state}, {"publishing", "standby"}),
                          what="one relay publishing and one standing by")
+        leader = first if first.state == "publishing" else second
+        if leader is first:
+            first_stopping.set()
+            await tasks[0]
+            await eventually(lambda: _states_are({second.state}, {"publishing"}), what="the standby to take over")
     finally:
         stopping.set()
+        first_stopping.set()
         await asyncio.gather(*tasks)
 
 

@@ -70,6 +70,11 @@ class ServiceSettings(BaseSettings):
         "", description="Kafka consumer group. Default: `debtflow.<service>`.", json_schema_extra=_PER_SERVICE
     )
 
+    workers: int = Field(
+        1, ge=1, le=32,
+        description="HTTP worker processes (uvicorn `--workers`). Each runs the consumer as a member of the "
+                    "service's group; one at a time relays (a PostgreSQL advisory lock, or a lock file beside "
+                    "the SQLite database), so outbox order holds.")
     relay_batch_size: int = Field(500, ge=1, description="Outbox rows the relay publishes per round.")
     relay_poll_interval_seconds: float = Field(
         0.5, gt=0, description="How often the relay looks for new outbox rows when nobody wakes it."

@@ -4,9 +4,11 @@ and refills a new broker that lost what it held."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import IO
 
 from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -35,16 +37,19 @@ class RelayOptions:
 
 
 class _RelayLease:
-    """On PostgreSQL, only the replica holding an advisory lock relays, so outbox order survives scale-out."""
+    """Only one process of a service relays, so outbox order survives scale-out: on PostgreSQL the one holding
+    an advisory lock, on SQLite the one holding an exclusive lock on a file beside the database (the worker
+    processes of `WORKERS` share that file; the lock dies with its process)."""
 
     def __init__(self, engine: AsyncEngine, service: str) -> None:
         self.engine = engine
         self.lock_key = f"debtflow-relay:{service}"
         self._connection: AsyncConnection | None = None
+        self._lock_file: IO[bytes] | None = None
 
     async def acquire(self) -> bool:
         if self.engine.dialect.name != "postgresql":
-            return True  # SQLite is one process's file: there is no second relay to exclude
+            return self._hold_lock_file()
         if self._connection is not None:
             try:
                 await self._connection.execute(text("SELECT 1"))  # the lock lives as long as this session
@@ -65,7 +70,25 @@ class _RelayLease:
         await connection.close()
         return False
 
+    def _hold_lock_file(self) -> bool:
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return True  # an in-memory database belongs to one process: there is no second relay
+        if self._lock_file is not None:
+            return True
+        lock_file = open(f"{database}.relay-lock", "ab")  # held open as long as the lease
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock_file.close()
+            return False  # another worker of this service relays
+        self._lock_file = lock_file
+        return True
+
     async def release(self) -> None:
+        lock_file, self._lock_file = self._lock_file, None
+        if lock_file is not None:
+            lock_file.close()  # closing the file releases its lock
         connection, self._connection = self._connection, None
         if connection is not None:
             try:

@@ -41,6 +41,7 @@ def serve(service: str, *, host: str | None = None, port: int | None = None) -> 
         log_config=None,  # keep the handlers configured above: uvicorn's loggers propagate to them
         access_log=False,  # the app logs each request itself, without query strings
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        workers=settings.workers if settings.workers > 1 else None,  # None: serve in this process
     )
 
 
