@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from debtflow.common.clock import utcnow
-from debtflow.common.db.bulk import insert_ignoring_duplicates, insert_returning_new
+from debtflow.common.db.bulk import insert_returning_new
 from debtflow.common.db.uow import UnitOfWork, UnitOfWorkFactory
 from debtflow.common.events import CloudEvent, EventPayload, UndecodableEvent, decode_event
 from debtflow.common.events.topics import dead_letter_topic, events_topic
@@ -311,8 +311,8 @@ class EventConsumer:
 
     async def _deliver_set(self, uow: UnitOfWork, handler: SetHandler, events: list[CloudEvent[Any]],
                            start: int, end: int) -> list[tuple[str, str]]:
-        """A set-based handler's part of a run: one inbox insert for all (it answers which are new), then one call with the
-        new events. Any failure is a _SetFailed for the whole part (the consumer then goes one at a time)."""
+        """A set-based handler's part of a run: one inbox insert for all (it answers which are new), then one
+        call with the new events. Any failure is a _SetFailed for the whole part (then one at a time)."""
         try:
             fresh = await _record_first_deliveries(uow, self.group_id, events)
             if fresh:
@@ -434,8 +434,7 @@ class EventConsumer:
 
 async def _record_first_delivery(uow: UnitOfWork, consumer: str, event: CloudEvent[Any]) -> bool:
     """Write the inbox row; False if this consumer already handled the event (nothing else is done)."""
-    row = {"consumer": consumer, "event_id": event.id, "event_type": event.type, "received_at": utcnow()}
-    return await insert_ignoring_duplicates(uow.session, uow.tables.inbox, [row]) == 1
+    return bool(await _record_first_deliveries(uow, consumer, [event]))
 
 
 async def _record_first_deliveries(uow: UnitOfWork, consumer: str, events: list[CloudEvent[Any]]

@@ -180,7 +180,8 @@ class KafkaBus(Bus):
             raise BusUnavailable(f"Kafka unreachable: {error!r}") from error
         cluster = str(getattr(response, "cluster_id", None) or "")
         if cluster != self._cluster_seen:
-            self._known_topics.clear()  # a new broker has none of the topics we created on the old one
+            if self._cluster_seen:
+                self._known_topics.clear()  # a new broker has none of the topics we created on the old one
             self._cluster_seen = cluster
         return cluster
 

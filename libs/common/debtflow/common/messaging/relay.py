@@ -191,10 +191,11 @@ class OutboxRelay:
         seen = self.broker_seen
         async with self.sessions() as session, session.begin():
             before = await session.scalar(select(seen.c.cluster_id).where(seen.c.bus == "events").with_for_update())
+            replaced = before is not None and before != cluster
             requeued = 0
             if before is None:
                 await session.execute(seen.insert().values(bus="events", cluster_id=cluster, seen_at=utcnow()))
-            elif before != cluster:
+            elif replaced:
                 result = await session.execute(
                     update(self.outbox).where(self.outbox.c.published_at.is_not(None)).values(published_at=None)
                 )
@@ -202,7 +203,7 @@ class OutboxRelay:
                 await session.execute(
                     update(seen).where(seen.c.bus == "events").values(cluster_id=cluster, seen_at=utcnow())
                 )
-        if before is not None and before != cluster:
+        if replaced:
             log.warning("a new broker answers; publishing every retained event to it again",
                         previous_cluster=before, cluster=cluster, requeued=requeued)
             if self.metrics is not None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork, money_sum
+from debtflow.common.db.expressions import one_of
 from debtflow.common.events import (
     CloudEvent,
     DebtClassified,
@@ -29,7 +30,7 @@ async def apply_to_portfolio(uow: UnitOfWork, events: list[CloudEvent[Any]]) -> 
     new rows inserted and the changed ones updated when the unit of work flushes."""
     debt_ids = {event.payload.debt_id for event in events}
     rows = {row.debt_id: row for row in await uow.session.scalars(
-        select(PortfolioDebt).where(PortfolioDebt.debt_id.in_(debt_ids)))}
+        select(PortfolioDebt).where(one_of(PortfolioDebt.debt_id, debt_ids)))}
     for event in events:
         payload = event.payload
         row = rows.get(payload.debt_id)

@@ -10,6 +10,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.common.db import UnitOfWork
+from debtflow.common.db.expressions import one_of
 from debtflow.common.events import CloudEvent, event_tenant
 from debtflow.common.pagination import decode_cursor, page_of
 from debtflow.common.problems import NotFound
@@ -43,7 +44,7 @@ async def record_on_timeline(uow: UnitOfWork, events: list[CloudEvent[Any]]) -> 
             tenantless.setdefault(payload.debt_id, []).append(entry)
         entries.append(entry)
     for tenant, debt_ids in claimed.items():
-        await uow.session.execute(update(TimelineEntry).where(TimelineEntry.debt_id.in_(debt_ids),
+        await uow.session.execute(update(TimelineEntry).where(one_of(TimelineEntry.debt_id, debt_ids),
                                                               TimelineEntry.tenant.is_(None)).values(tenant=tenant))
     await uow.session.execute(insert(TimelineEntry), entries)
 
@@ -54,7 +55,7 @@ async def _tenants_of_debts(session: AsyncSession, debt_ids: set[Any]) -> dict[A
     if not debt_ids:
         return {}
     found = await session.execute(select(TimelineEntry.debt_id, TimelineEntry.tenant).where(
-        TimelineEntry.debt_id.in_(debt_ids), TimelineEntry.tenant.is_not(None)).distinct())
+        one_of(TimelineEntry.debt_id, debt_ids), TimelineEntry.tenant.is_not(None)).distinct())
     return {debt_id: tenant for debt_id, tenant in found.all()}
 
 
