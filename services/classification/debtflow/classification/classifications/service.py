@@ -1,25 +1,30 @@
-"""Classifying debts: reclassify one when its facts change, move it through its change days, spread contagion
-to the borrower's other debts, announce what changed; and the reads: a debt on any day, debts by priority."""
+"""Classifying debts: classify one on a day, move it through its change days, spread contagion to the borrower's
+other debts, announce what changed; and the reads: a debt on any day, debts by priority. The event path
+(classifications.batch) and the daily run (reageing) build on these."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from debtflow.classification.classifications.models import ClassificationHistoryRow, DebtClassificationRow
-from debtflow.classification.classifications.repository import Cause, store
-from debtflow.classification.classifications.rules import Classification, PriorState, classify, days_past_due
+from debtflow.classification.classifications.repository import Cause, PendingWrites, record
+from debtflow.classification.classifications.rules import (
+    Classification,
+    DebtFacts,
+    PriorState,
+    classify,
+    days_past_due,
+)
 from debtflow.classification.classifications.walk import Standing, snapshot_of, walk
 from debtflow.classification.facts.models import DebtFactsRow
 from debtflow.classification.facts.repository import load_one, of_tenant, pauses_of
-from debtflow.classification.facts.rules import NONPERFORMING
-from debtflow.classification.reageing.repository import last_reage_day
 from debtflow.classification.rulesets.active import ActiveRules, active_rules
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
@@ -27,70 +32,46 @@ from debtflow.common.events import DebtClassified
 from debtflow.common.pagination import decode_cursor, page_of
 from debtflow.common.problems import NotFound
 
-__all__ = ["Cause", "advance", "announce", "apply", "classification_on", "ranked_debts", "reclassify",
-           "spread_to_borrower"]
-
-_T = TypeVar("_T")
-
-
-async def reclassify(uow: UnitOfWork, debt_id: uuid.UUID, *, cause: Cause, facts: DebtFactsRow | None = None) -> bool:
-    """Classify one debt from its current facts, as of the latest day anything is known for. True if news.
-
-    A handler that holds the facts row already (maybe not yet inserted) passes it, saving a read."""
-    session = uow.session
-    facts = facts or await session.get(DebtFactsRow, debt_id)
-    if facts is None or facts.intake_version == 0:
-        return False  # nothing from intake yet (say a score before the registration): wait for the facts
-    active = await _once_per_transaction(session, active_rules)
-    current = await session.get(DebtClassificationRow, debt_id, with_for_update=True)
-    as_of = max(facts.facts_as_of, current.as_of_date if current else facts.facts_as_of)
-    was_nonperforming = current is not None and current.five_tier_class in NONPERFORMING
-    current, changed = await apply(uow, facts, current, as_of=as_of, active=active, cause=cause, now=utcnow())
-    # Facts dated before the last re-ageing run: catch up with it now, as that run would have done.
-    reaged_to = await _once_per_transaction(session, last_reage_day)
-    if current.next_change_on is not None and current.next_change_on <= reaged_to:
-        changed |= await advance(uow, facts, current, to_day=reaged_to, active=active, cause=Cause("reage"),
-                                 now=utcnow())
-    if active.rules.contagion.enabled and was_nonperforming != (current.five_tier_class in NONPERFORMING):
-        await spread_to_borrower(uow, facts.borrower_id, facts.tenant, exclude=debt_id, day=current.as_of_date,
-                                 active=active)
-    return changed
-
-
-async def _once_per_transaction(session: AsyncSession, read: Callable[[AsyncSession], Awaitable[_T]]) -> _T:
-    """`read(session)`, asked once per unit of work: a consumer's batch classifies up to a poll's events in
-    one transaction, and the active rule set and the last re-ageing day are the same for all of them."""
-    cache = session.info.setdefault("classification_reads", {})
-    if read not in cache:
-        cache[read] = await read(session)
-    return cache[read]  # type: ignore[no-any-return]
+__all__ = ["Cause", "PendingWrites", "advance_to", "announce", "apply", "classification_on", "classify_on",
+           "ranked_debts", "spread_to_borrower"]
 
 
 async def apply(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow | None, *, as_of: date,
                 active: ActiveRules, cause: Cause, now: datetime) -> tuple[DebtClassificationRow, bool]:
-    """Classify on one day and store it; announce it if a dimension changed. Returns the row and whether."""
-    previous = snapshot_of(current)
+    """Classify one debt on one day and store it at once; announce it if a dimension changed."""
     debt_facts = await load_one(uow.session, facts, contagion=active.rules.contagion.enabled)
+    writes = PendingWrites()
+    current, news = classify_on(uow, writes, facts, current, debt_facts, as_of=as_of, active=active, cause=cause,
+                                now=now)
+    await writes.flush(uow.session)
+    return current, news
+
+
+def classify_on(uow: UnitOfWork, writes: PendingWrites, facts: DebtFactsRow, current: DebtClassificationRow | None,
+                debt_facts: DebtFacts, *, as_of: date, active: ActiveRules, cause: Cause,
+                now: datetime) -> tuple[DebtClassificationRow, bool]:
+    """Classify on one day from `debt_facts` and record it in `writes`; announce it if a dimension changed.
+    Returns the current row (a new one if there was none) and whether it was news."""
+    previous = snapshot_of(current)
     prior = PriorState(current.ifrs9_stage, current.stage_improving_since) if current else None
     result = classify(debt_facts, as_of, active.rules, prior)
-    current = await store(uow.session, facts, current, result, as_of=as_of, ruleset_version=active.version,
-                          cause=cause, now=now)
+    current = record(writes, facts, current, result, as_of=as_of, ruleset_version=active.version,
+                     cause=cause, now=now)
     news = previous != snapshot_of(current)
     if news:
         announce(uow, facts, result, as_of=as_of, previous=previous, active=active, now=now)
     return current, news
 
 
-async def advance(uow: UnitOfWork, facts: DebtFactsRow, current: DebtClassificationRow, *, to_day: date,
-                  active: ActiveRules, cause: Cause, now: datetime) -> bool:
-    """Move one debt through every change day up to `to_day`, each stored on its day; one event says where
+def advance_to(uow: UnitOfWork, writes: PendingWrites, facts: DebtFactsRow, current: DebtClassificationRow,
+               debt_facts: DebtFacts, *, to_day: date, active: ActiveRules, cause: Cause, now: datetime) -> bool:
+    """Move one debt through every change day up to `to_day`, each recorded on its day; one event says where
     it ended up. (The daily run does the same for many debts at once: see reageing.)"""
     previous = snapshot_of(current)
-    debt_facts = await load_one(uow.session, facts, contagion=active.rules.contagion.enabled)
     steps = walk(debt_facts, facts.status, Standing.of(current), to_day, active.rules)
     for step in steps:
-        await store(uow.session, facts, current, step.result, as_of=step.day, ruleset_version=active.version,
-                    cause=cause, now=now)
+        record(writes, facts, current, step.result, as_of=step.day, ruleset_version=active.version,
+               cause=cause, now=now)
     news = previous != snapshot_of(current)
     if news:
         announce(uow, facts, steps[-1].result, as_of=steps[-1].day, previous=previous, active=active, now=now)

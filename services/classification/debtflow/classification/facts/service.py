@@ -1,18 +1,19 @@
-"""What each consumed event means for a debt's facts; every handler ends by reclassifying what it touched.
+"""What each consumed event means for a debt's facts, applied set-based: `classify_events` takes a poll's run.
 
-Handlers are use cases of the shape `(uow, event)`; `zone` (the lender's business time zone, in which days
-are counted) is bound by consumers.build_handlers.
+The run's debts are read at once (classifications.batch); each event, in order, changes the facts of the debts
+it names in memory, and each debt it changed is reclassified as that event left it; the run is written in one
+flush. `zone` (the lender's business time zone, in which days are counted) is bound by consumers.build_handlers.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from debtflow.classification.classifications.service import Cause, reclassify
+from debtflow.classification.classifications.batch import DebtsInRun
+from debtflow.classification.classifications.repository import Cause
 from debtflow.classification.facts.models import DebtFactsRow
-from debtflow.classification.facts.repository import end_pause, facts_for, facts_of_borrower, start_pause
 from debtflow.classification.facts.rules import apply_intake_facts, business_day, set_flag
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import (
@@ -25,6 +26,7 @@ from debtflow.common.events import (
     DebtUpdated,
     DisputeOpened,
     DisputeResolved,
+    EventPayload,
     HardshipEnded,
     HardshipGranted,
     LegalCaseOpened,
@@ -34,131 +36,169 @@ from debtflow.common.events import (
     ScoreUpdated,
 )
 
+
+async def classify_events(uow: UnitOfWork, events: list[CloudEvent[Any]], *, zone: ZoneInfo) -> None:
+    """Apply a run of events (a debt's in the order they happened) and reclassify what each one changed."""
+    wholly = {event.payload.borrower_id for event in events if event.payload.debt_id is None}
+    run = await DebtsInRun.load(uow.session, debt_ids={event.payload.debt_id for event in events} - {None},
+                                borrowers_whole=wholly, borrowers={event.payload.borrower_id for event in events})
+    for event in events:
+        with uow.on_behalf_of(event):
+            changed = _APPLY[type(event.payload)](run, event.payload, _Context(uow.tenant, zone, event))
+            for facts in changed:
+                await run.reclassify(uow, facts, cause=_cause(event))
+    await run.flush()
+
+
+class _Context:
+    """What an event's facts change needs besides the payload: its tenant, the business zone, its time."""
+
+    def __init__(self, tenant: str | None, zone: ZoneInfo, event: CloudEvent[Any]) -> None:
+        self.tenant, self.zone, self.event = tenant, zone, event
+
+
+# Each function changes the facts of the debts an event names and returns those to reclassify.
+FactsChange = Callable[[DebtsInRun, Any, _Context], list[DebtFactsRow]]
+
 # -- intake: the figures ----------------------------------------------------------------------------------
 
 
-async def on_debt_registered(uow: UnitOfWork, event: CloudEvent[DebtRegistered]) -> None:
-    debt = event.payload
-    facts = await facts_for(uow.session, debt.debt_id, tenant=uow.tenant, borrower_id=debt.borrower_id, currency=debt.currency,
-                            as_of=debt.as_of_date)
+def _registered(run: DebtsInRun, debt: DebtRegistered, context: _Context) -> list[DebtFactsRow]:
+    facts = run.facts_for(debt.debt_id, tenant=context.tenant, borrower_id=debt.borrower_id, currency=debt.currency,
+                          as_of=debt.as_of_date)
     facts.registered_at = facts.registered_at or debt.registered_at
     apply_intake_facts(facts, version=debt.version, currency=debt.currency, exposure=debt.total_outstanding,
                        first_unpaid_due_date=debt.first_unpaid_due_date, status="open", as_of=debt.as_of_date)
-    await reclassify(uow, debt.debt_id, cause=_cause(event), facts=facts)
+    return [facts]
 
 
-async def on_debt_updated(uow: UnitOfWork, event: CloudEvent[DebtUpdated]) -> None:
-    debt = event.payload
-    facts = await facts_for(uow.session, debt.debt_id, tenant=uow.tenant, borrower_id=debt.borrower_id, currency=debt.currency,
-                            as_of=debt.as_of_date)
-    if apply_intake_facts(facts, version=debt.version, currency=debt.currency, exposure=debt.balances.total,
-                          first_unpaid_due_date=debt.first_unpaid_due_date, status=debt.status, as_of=debt.as_of_date):
-        await reclassify(uow, debt.debt_id, cause=_cause(event), facts=facts)
+def _updated(run: DebtsInRun, debt: DebtUpdated, context: _Context) -> list[DebtFactsRow]:
+    facts = run.facts_for(debt.debt_id, tenant=context.tenant, borrower_id=debt.borrower_id, currency=debt.currency,
+                          as_of=debt.as_of_date)
+    newer = apply_intake_facts(facts, version=debt.version, currency=debt.currency, exposure=debt.balances.total,
+                               first_unpaid_due_date=debt.first_unpaid_due_date, status=debt.status,
+                               as_of=debt.as_of_date)
+    return [facts] if newer else []
 
 
-async def on_payment(uow: UnitOfWork, event: CloudEvent[Any], *, zone: ZoneInfo) -> None:
+def _payment(run: DebtsInRun, payment: PaymentReceived | PaymentReversed, context: _Context) -> list[DebtFactsRow]:
     """A payment or a reversal moves the first unpaid due date, so the day count starts again from it."""
-    payment: PaymentReceived | PaymentReversed = event.payload
-    day = business_day(event.time, zone)
-    facts = await facts_for(uow.session, payment.debt_id, tenant=uow.tenant, borrower_id=payment.borrower_id,
-                            currency=payment.currency, as_of=day)
-    if apply_intake_facts(facts, version=payment.version, currency=payment.currency,
-                          exposure=payment.balances_after.total,
-                          first_unpaid_due_date=payment.first_unpaid_due_date_after, status=payment.status_after,
-                          as_of=day):
-        await reclassify(uow, payment.debt_id, cause=_cause(event), facts=facts)
+    day = business_day(context.event.time, context.zone)
+    facts = run.facts_for(payment.debt_id, tenant=context.tenant, borrower_id=payment.borrower_id,
+                          currency=payment.currency, as_of=day)
+    newer = apply_intake_facts(facts, version=payment.version, currency=payment.currency,
+                               exposure=payment.balances_after.total,
+                               first_unpaid_due_date=payment.first_unpaid_due_date_after,
+                               status=payment.status_after, as_of=day)
+    return [facts] if newer else []
 
 
 # -- crm: the borrower's circumstances ----------------------------------------------------------------------
 
 
-async def on_dispute_opened(uow: UnitOfWork, event: CloudEvent[DisputeOpened]) -> None:
-    opened = event.payload
-    for facts in await _facts_named(uow, opened.debt_id, opened.borrower_id):
-        await start_pause(uow.session, facts.debt_id, reason="dispute", source_ref=str(opened.dispute_id),
-                          starts_on=opened.opened_on, ends_on=None)
-        await _flag(uow, facts, "disputed", True, event)
+def _dispute_opened(run: DebtsInRun, opened: DisputeOpened, context: _Context) -> list[DebtFactsRow]:
+    named = _facts_named(run, opened, context)
+    for facts in named:
+        run.start_pause(facts.debt_id, reason="dispute", source_ref=str(opened.dispute_id),
+                        starts_on=opened.opened_on, ends_on=None)
+    return _flagged(named, "disputed", True)
 
 
-async def on_dispute_resolved(uow: UnitOfWork, event: CloudEvent[DisputeResolved]) -> None:
-    resolved = event.payload
-    for facts in await _facts_named(uow, resolved.debt_id, resolved.borrower_id):
-        await end_pause(uow.session, facts.debt_id, source_ref=str(resolved.dispute_id), ends_on=resolved.resolved_on)
-        await _flag(uow, facts, "disputed", False, event)
+def _dispute_resolved(run: DebtsInRun, resolved: DisputeResolved, context: _Context) -> list[DebtFactsRow]:
+    named = _facts_named(run, resolved, context)
+    for facts in named:
+        run.end_pause(facts.debt_id, source_ref=str(resolved.dispute_id), ends_on=resolved.resolved_on)
+    return _flagged(named, "disputed", False)
 
 
-async def on_hardship_granted(uow: UnitOfWork, event: CloudEvent[HardshipGranted]) -> None:
-    granted = event.payload
-    for facts in await _facts_named(uow, granted.debt_id, granted.borrower_id):
-        await start_pause(uow.session, facts.debt_id, reason="hardship", source_ref=str(granted.hardship_id),
-                          starts_on=granted.starts_on, ends_on=granted.ends_on)
-        await _flag(uow, facts, "hardship", True, event)
+def _hardship_granted(run: DebtsInRun, granted: HardshipGranted, context: _Context) -> list[DebtFactsRow]:
+    named = _facts_named(run, granted, context)
+    for facts in named:
+        run.start_pause(facts.debt_id, reason="hardship", source_ref=str(granted.hardship_id),
+                        starts_on=granted.starts_on, ends_on=granted.ends_on)
+    return _flagged(named, "hardship", True)
 
 
-async def on_hardship_ended(uow: UnitOfWork, event: CloudEvent[HardshipEnded]) -> None:
-    ended = event.payload
-    for facts in await _facts_named(uow, ended.debt_id, ended.borrower_id):
-        await end_pause(uow.session, facts.debt_id, source_ref=str(ended.hardship_id), ends_on=ended.ended_on)
-        await _flag(uow, facts, "hardship", False, event)
+def _hardship_ended(run: DebtsInRun, ended: HardshipEnded, context: _Context) -> list[DebtFactsRow]:
+    named = _facts_named(run, ended, context)
+    for facts in named:
+        run.end_pause(facts.debt_id, source_ref=str(ended.hardship_id), ends_on=ended.ended_on)
+    return _flagged(named, "hardship", False)
 
 
-async def on_contact_restricted(uow: UnitOfWork, event: CloudEvent[ContactRestricted]) -> None:
-    restriction = event.payload
-    for facts in await _facts_named(uow, restriction.debt_id, restriction.borrower_id):
-        await _flag(uow, facts, restriction.restriction, restriction.active, event)
+def _contact_restricted(run: DebtsInRun, restriction: ContactRestricted, context: _Context) -> list[DebtFactsRow]:
+    return _flagged(_facts_named(run, restriction, context), restriction.restriction, restriction.active)
 
 
-async def on_circumstance(uow: UnitOfWork, event: CloudEvent[BorrowerCircumstanceRecorded]) -> None:
-    recorded = event.payload
-    for facts in await _facts_named(uow, recorded.debt_id, recorded.borrower_id):
-        await _flag(uow, facts, recorded.circumstance, recorded.active, event)
+def _circumstance(run: DebtsInRun, recorded: BorrowerCircumstanceRecorded, context: _Context) -> list[DebtFactsRow]:
+    return _flagged(_facts_named(run, recorded, context), recorded.circumstance, recorded.active)
 
 
 # -- collections, legal and credit ----------------------------------------------------------------------------
 
 
-async def on_restructured(uow: UnitOfWork, event: CloudEvent[DebtRestructured]) -> None:
-    restructured = event.payload
-    facts = await facts_for(uow.session, restructured.debt_id, tenant=uow.tenant, borrower_id=restructured.borrower_id)
+def _restructured(run: DebtsInRun, restructured: DebtRestructured, context: _Context) -> list[DebtFactsRow]:
+    facts = _facts_named(run, restructured, context)[0]
     facts.restructured_on = restructured.restructured_on
-    await _flag(uow, facts, "restructured", True, event)
+    return _flagged([facts], "restructured", True)
 
 
-async def on_legal_action(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+def _legal_action(run: DebtsInRun, payload: DebtEscalatedToLegal | LegalCaseOpened,
+                  context: _Context) -> list[DebtFactsRow]:
     """An escalation to legal or an opened case: the debt is in legal action (IFRS 9 stage 3)."""
-    payload: DebtEscalatedToLegal | LegalCaseOpened = event.payload
-    facts = await facts_for(uow.session, payload.debt_id, tenant=uow.tenant, borrower_id=payload.borrower_id)
-    await _flag(uow, facts, "legal_action", True, event)
+    return _flagged(_facts_named(run, payload, context), "legal_action", True)
 
 
-async def on_limitation_updated(uow: UnitOfWork, event: CloudEvent[LimitationUpdated]) -> None:
-    updated = event.payload
-    facts = await facts_for(uow.session, updated.debt_id, tenant=uow.tenant, borrower_id=updated.borrower_id)
+def _limitation_updated(run: DebtsInRun, updated: LimitationUpdated, context: _Context) -> list[DebtFactsRow]:
+    [facts] = _facts_named(run, updated, context)
     facts.limitation_expires_on = updated.limitation_expires_on
-    await reclassify(uow, facts.debt_id, cause=_cause(event), facts=facts)
+    return [facts]
 
 
-async def on_score_updated(uow: UnitOfWork, event: CloudEvent[ScoreUpdated]) -> None:
-    scored = event.payload
-    facts = await facts_for(uow.session, scored.debt_id, tenant=uow.tenant, borrower_id=scored.borrower_id)
+def _score_updated(run: DebtsInRun, scored: ScoreUpdated, context: _Context) -> list[DebtFactsRow]:
+    [facts] = _facts_named(run, scored, context)
     facts.collection_score = scored.recovery_probability
-    await reclassify(uow, facts.debt_id, cause=_cause(event), facts=facts)
+    return [facts]
 
 
 # -- shared steps ---------------------------------------------------------------------------------------------
 
 
-async def _facts_named(uow: UnitOfWork, debt_id: uuid.UUID | None, borrower_id: str) -> list[DebtFactsRow]:
+def _facts_named(run: DebtsInRun, payload: Any, context: _Context) -> list[DebtFactsRow]:
     """The facts of the debt an event names, or of all the borrower's debts known so far when it names none."""
-    if debt_id is not None:
-        return [await facts_for(uow.session, debt_id, tenant=uow.tenant, borrower_id=borrower_id)]
-    return await facts_of_borrower(uow.session, borrower_id, uow.tenant)
+    if payload.debt_id is not None:
+        return [run.facts_for(payload.debt_id, tenant=context.tenant, borrower_id=payload.borrower_id)]
+    return run.facts_of_borrower(payload.borrower_id, context.tenant)
 
 
-async def _flag(uow: UnitOfWork, facts: DebtFactsRow, flag: str, active: bool, event: CloudEvent[Any]) -> None:
-    set_flag(facts, flag, active)
-    await reclassify(uow, facts.debt_id, cause=_cause(event), facts=facts)
+def _flagged(named: list[DebtFactsRow], flag: str, active: bool) -> list[DebtFactsRow]:
+    """Raise or lower a flag on each debt; each is reclassified whether the flag changed or not (which also
+    brings it up to the latest day known)."""
+    for facts in named:
+        set_flag(facts, flag, active)
+    return named
 
 
 def _cause(event: CloudEvent[Any]) -> Cause:
     return Cause(event.type.removeprefix("debtflow.").rsplit(".", 1)[0], event.id)
+
+
+_APPLY: dict[type[EventPayload], FactsChange] = {
+    DebtRegistered: _registered,
+    DebtUpdated: _updated,
+    PaymentReceived: _payment,
+    PaymentReversed: _payment,
+    DisputeOpened: _dispute_opened,
+    DisputeResolved: _dispute_resolved,
+    HardshipGranted: _hardship_granted,
+    HardshipEnded: _hardship_ended,
+    ContactRestricted: _contact_restricted,
+    BorrowerCircumstanceRecorded: _circumstance,
+    DebtRestructured: _restructured,
+    DebtEscalatedToLegal: _legal_action,
+    LegalCaseOpened: _legal_action,
+    LimitationUpdated: _limitation_updated,
+    ScoreUpdated: _score_updated,
+}
+#: The event types classification follows (consumers.py maps each to one set-based handler).
+FACTS_EVENTS = tuple(_APPLY)

@@ -16,17 +16,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text, tuple_
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.classification.classifications.models import (
-    BucketSpell,
-    ClassificationHistoryRow,
     DebtClassificationRow,
 )
-from debtflow.classification.classifications.repository import Cause
+from debtflow.classification.classifications.repository import Cause, PendingWrites
 from debtflow.classification.classifications.service import announce, spread_to_borrower
 from debtflow.classification.classifications.walk import SNAPSHOT_FIELDS, Standing, Step, walk
 from debtflow.classification.facts.models import DebtFactsRow
@@ -50,8 +48,6 @@ _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock det
 
 CLASSIFICATIONS = DebtClassificationRow.__table__
 FACTS = DebtFactsRow.__table__
-HISTORY = ClassificationHistoryRow.__table__
-SPELLS = BucketSpell.__table__
 
 
 @dataclass(frozen=True)
@@ -189,9 +185,7 @@ class _Writes:
     active: ActiveRules
     cause: Cause
     current: list[dict[str, Any]] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
-    spells_closed: list[dict[str, Any]] = field(default_factory=list)
-    spells_opened: list[dict[str, Any]] = field(default_factory=list)
+    pending: PendingWrites = field(default_factory=PendingWrites)  # history rows and bucket spells
     changed: int = 0
 
     def add(self, uow: UnitOfWork, row: Row[Any], standing: Standing, steps: list[Step]) -> bool:
@@ -214,50 +208,21 @@ class _Writes:
         bucket = standing.snapshot["dpd_bucket"]
         for step in steps:
             if step.news:
-                self._history(row, step)
+                self.pending.add_history(row, step.result, as_of=step.day, ruleset_version=self.active.version,
+                                         cause=self.cause, now=self.now)
             if step.result.dpd_bucket != bucket:
                 bucket = step.result.dpd_bucket
-                self._move_bucket(row.debt_id, bucket, step.day)
+                self.pending.move_bucket(row.debt_id, bucket, day=step.day, now=self.now, had_spell=True)
         if final.snapshot == standing.snapshot:
             return False
         announce(uow, row, result, as_of=final.day, previous=standing.snapshot, active=self.active, now=self.now)
         self.changed += 1
         return True
 
-    def _history(self, row: Row[Any], step: Step) -> None:
-        result = step.result
-        self.history.append({
-            "debt_id": row.debt_id, "as_of_date": step.day, "days_past_due": result.days_past_due,
-            "dpd_bucket": result.dpd_bucket, "five_tier_class": result.five_tier_class,
-            "ifrs9_stage": result.ifrs9_stage, "default_flag": result.default_flag,
-            "overdue_type": result.overdue_type, "priority_score": result.priority_score,
-            "priority_tier": result.priority_tier, "exposure": row.exposure, "status": row.status,
-            "first_unpaid_due_date": row.first_unpaid_due_date, "reason_codes": list(result.reason_codes),
-            "ruleset_version": self.active.version, "cause": self.cause.kind, "cause_ref": self.cause.ref,
-            "classified_at": self.now,
-        })
-
-    def _move_bucket(self, debt_id: uuid.UUID, bucket: str, day: date) -> None:
-        """Close the spell the debt is in (the one open in the database, or the one opened earlier in this
-        walk) and open one in `bucket` from `day`."""
-        previous = self.spells_opened[-1] if self.spells_opened and self.spells_opened[-1]["debt_id"] == debt_id \
-            else None
-        if previous is not None:
-            previous["exited_on"], previous["exited_at"] = day, self.now
-        else:
-            self.spells_closed.append({"debt_id": debt_id, "exited_on": day})
-        self.spells_opened.append({"debt_id": debt_id, "bucket": bucket, "entered_on": day, "entered_at": self.now,
-                                   "exited_on": None, "exited_at": None})
-
     async def flush(self, session: AsyncSession) -> None:
         await update_rows(session, CLASSIFICATIONS, "debt_id", self.current,
                           constants={"ruleset_version": self.active.version, "classified_at": self.now})
-        await update_rows(session, SPELLS, "debt_id", self.spells_closed, constants={"exited_at": self.now},
-                          where=[SPELLS.c.exited_on.is_(None)])
-        if self.spells_opened:
-            await session.execute(insert(SPELLS), self.spells_opened)
-        if self.history:
-            await session.execute(insert(HISTORY), self.history)
+        await self.pending.flush(session)
 
 
 class _database_lock:
