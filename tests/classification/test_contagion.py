@@ -32,7 +32,7 @@ async def draft(service: Harness, rules: dict[str, Any]) -> dict[str, Any]:
 async def switch_on(service: Harness) -> str:
     created = await draft(service, CONTAGION)
     response = await service.client.post(f"/v1/rulesets/{created['id']}:activate", headers=CHECKER)
-    assert response.status_code == 200, response.text
+    assert response.status_code == 202, response.text
     await service.settled()
     return str(created["version"])
 

@@ -148,11 +148,18 @@ async def test_activation_by_a_second_supervisor_reclassifies_every_open_debt(da
         draft = await submit(service, STRICTER, headers=SUPERVISOR)
 
         response = await service.client.post(f"/v1/rulesets/{draft['id']}:activate", headers=CHECKER)
-        assert response.status_code == 200, response.text
+        assert response.status_code == 202, response.text
         activation = response.json()
         assert activation["debts_due_for_reclassification"] == 3
+        queued = activation["reage_run"]
+        assert (queued["cause"], queued["as_of_date"]) == ("ruleset_activation", str(TODAY))
+        assert response.headers["location"] == f"/v1/reage-runs/{queued['id']}"
         assert (activation["ruleset"]["status"], activation["ruleset"]["activated_by"]) == ("active", "supervisor-2")
         await service.settled()
+        run = (await service.client.get(response.headers["location"], headers=SUPERVISOR)).json()
+        assert {key: run[key] for key in ("status", "due", "examined", "progress", "ruleset_version", "error")} == {
+            "status": "finished", "due": 3, "examined": 3, "progress": 1.0, "ruleset_version": draft["version"],
+            "error": None}
 
         now = {days: await classification(service, reg.debt_id) for days, reg in debts.items()}
         assert {days: body["ruleset_version"] for days, body in now.items()} == dict.fromkeys(debts, draft["version"])
@@ -173,11 +180,12 @@ async def test_activating_another_rule_set_retires_the_active_one(database_url: 
         debts = await three_debts(service)
         first = await submit(service, STRICTER, headers=RISK)
         second = await submit(service, {}, headers=RISK)
-        assert (await service.client.post(f"/v1/rulesets/{first['id']}:activate", headers=CHECKER)).status_code == 200
+        assert (await service.client.post(f"/v1/rulesets/{first['id']}:activate", headers=CHECKER)).status_code == 202
         again = await service.client.post(f"/v1/rulesets/{first['id']}:activate", headers=SUPERVISOR)
         assert again.status_code == 409
+        await service.settled()  # its run applies it before the next activation (else that one's rules apply)
 
-        assert (await service.client.post(f"/v1/rulesets/{second['id']}:activate", headers=CHECKER)).status_code == 200
+        assert (await service.client.post(f"/v1/rulesets/{second['id']}:activate", headers=CHECKER)).status_code == 202
         await service.settled()
         statuses = {row["version"]: row["status"] for row in
                     (await service.client.get("/v1/rulesets", headers=RISK)).json()["items"]}

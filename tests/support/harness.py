@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from debtflow.classification.reageing.models import ReageRun
 from debtflow.common.events import (
     CloudEvent,
     DebtClassified,
@@ -95,7 +96,12 @@ class Harness:
             return True
 
         await eventually(consumed, what=f"{self.service} to consume everything delivered")
+        if self.service == "classification":
+            await eventually(self._reage_runs_done, what="classification's queued re-ageing runs to finish")
         await eventually(self._outbox_drained, what=f"{self.service}'s relay to publish its outbox")
+
+    async def _reage_runs_done(self) -> bool:
+        return await self.count(ReageRun, ReageRun.status.in_(("queued", "running"))) == 0
 
     async def _outbox_drained(self) -> bool:
         outbox = self.runtime.definition.messaging.outbox

@@ -6,7 +6,7 @@ from debtflow.classification.classifications import api as classifications
 from debtflow.classification.consumers import build_handlers
 from debtflow.classification.models import Base
 from debtflow.classification.reageing import api as reageing
-from debtflow.classification.reageing.jobs import daily_reage
+from debtflow.classification.reageing.jobs import daily_reage, queued_reage
 from debtflow.classification.reporting import api as reporting
 from debtflow.classification.rulesets import api as rulesets
 from debtflow.classification.settings import ClassificationSettings
@@ -24,7 +24,7 @@ def build_definition(settings: ClassificationSettings | None = None) -> ServiceD
         metadata=Base.metadata,
         routers=[classifications.router, rulesets.router, reageing.router, reporting.router],
         handlers=build_handlers(settings),
-        background=[daily_reage],
+        background=[daily_reage, queued_reage],
     )
 
 

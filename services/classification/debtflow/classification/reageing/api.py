@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import Depends
 
 from debtflow.classification.reageing import service
+from debtflow.classification.reageing.models import ReageRun
 from debtflow.classification.reageing.schemas import ReageIn, ReageOut
 from debtflow.common.auth import Actor, Role, Staff, require_roles
 from debtflow.common.pagination import DEFAULT_LIMIT, After, Limit, Page
+from debtflow.common.problems import NotFound
 from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, answers, service_router
 
 router = service_router(prefix="/v1", tags=["re-ageing"])
@@ -20,9 +22,18 @@ Operator = Annotated[Actor, Depends(require_roles(Role.SUPERVISOR, Role.RISK, Ro
              responses=answers(409))
 async def run_reage(body: ReageIn, uow: UnitOfWorks, runtime: Runtime, _: Operator) -> ReageOut:
     settings = runtime.settings
-    report = await service.reage_on_request(uow, as_of=body.as_of_date, today=settings.today(),
-                                            chunk_size=settings.reage_chunk_size)
-    return ReageOut.model_validate(report)
+    run = await service.reage_on_request(uow, as_of=body.as_of_date, today=settings.today(),
+                                         chunk_size=settings.reage_chunk_size)
+    return ReageOut.model_validate(run)
+
+
+@router.get("/reage-runs/{run_id}", summary="One re-ageing run and its progress (poll it after an activation)",
+            responses=answers(404))
+async def get_reage_run(run_id: int, session: ReadSession, _: Staff) -> ReageOut:
+    run = await session.get(ReageRun, run_id)
+    if run is None:
+        raise NotFound(f"re-ageing run {run_id} does not exist")
+    return ReageOut.model_validate(run)
 
 
 @router.get("/reage-runs", summary="The re-ageing runs, latest first")

@@ -1,4 +1,5 @@
-"""The daily re-ageing, run by the service itself: once per business day, late if the service was down."""
+"""Re-ageing run by the service itself: the daily run (once per business day, late if the service was down), and
+the queued runs (a rule-set activation's), carried out in the background as soon as they are queued."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from debtflow.classification.reageing.repository import last_reage_day
-from debtflow.classification.reageing.service import reage
+from debtflow.classification.reageing.service import reage, run_queued
 from debtflow.classification.reporting.service import sla_report
 from debtflow.common.clock import utcnow
 from debtflow.common.logging import get_logger
@@ -16,6 +17,40 @@ from debtflow.common.problems import Conflict
 
 log = get_logger(__name__)
 CHECK_EVERY_SECONDS = 300.0
+#: How often a replica looks for queued runs besides being woken: a run queued by another replica (or left by
+#: a process that stopped) starts within this.
+QUEUE_CHECK_SECONDS = 2.0
+_queued = asyncio.Event()
+
+
+def wake_reage_jobs() -> None:
+    """Called when a run was queued in this process: start it now rather than at the next check."""
+    _queued.set()
+
+
+async def queued_reage(runtime: Any, stopping: asyncio.Event) -> None:
+    """Carry out queued runs one after another; one replica at a time (the others find the lock held)."""
+    while not stopping.is_set():
+        _queued.clear()
+        try:
+            while not stopping.is_set() and await run_queued(runtime.uow, chunk_size=runtime.settings.reage_chunk_size):
+                pass
+        except Conflict:
+            pass  # another replica is re-ageing; the run waits for it, or that replica takes it
+        except (DBAPIError, OSError) as error:
+            log.warning("queued re-ageing failed; trying again later", error=repr(error)[:300])
+        except Exception as error:  # the run is marked failed with its error; the loop goes on
+            log.error("queued re-ageing run failed", error=repr(error)[:300])
+        await _first_of(stopping, _queued, timeout=QUEUE_CHECK_SECONDS)
+
+
+async def _first_of(*events: asyncio.Event, timeout: float) -> None:
+    waits = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 async def daily_reage(runtime: Any, stopping: asyncio.Event) -> None:

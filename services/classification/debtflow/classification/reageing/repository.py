@@ -11,6 +11,6 @@ from debtflow.classification.reageing.models import ReageRun
 
 
 async def last_reage_day(session: AsyncSession) -> date:
-    """The latest as-of date a re-ageing run reached (date.min before the first run)."""
-    day = await session.scalar(select(func.max(ReageRun.as_of_date)))
+    """The latest as-of date a finished re-ageing run reached (date.min before the first run)."""
+    day = await session.scalar(select(func.max(ReageRun.as_of_date)).where(ReageRun.status == "finished"))
     return day or date.min

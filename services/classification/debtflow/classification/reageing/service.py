@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, tuple_, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,68 +51,131 @@ CLASSIFICATIONS = DebtClassificationRow.__table__
 FACTS = DebtFactsRow.__table__
 
 
-@dataclass(frozen=True)
-class ReageReport:
-    as_of_date: date
-    ruleset_version: str
-    examined: int
-    changed: int
-    started_at: datetime
-    finished_at: datetime
+#: Told after each chunk of a run (the command line draws a progress bar with it).
+Progress = Callable[[ReageRun], None]
+#: A running run whose heartbeat (written with every chunk, each a few seconds) is older than this belongs to a
+#: process that stopped; the next replica to look queues it again, and it resumes where the debts stand.
+STALE_AFTER = timedelta(minutes=2)
 
 
 async def reage_on_request(uow_factory: UnitOfWorkFactory, *, as_of: date | None, today: date,
-                           chunk_size: int) -> ReageReport:
+                           chunk_size: int, progress: Progress | None = None) -> ReageRun:
     """A run someone asked for (API or command line): to `as_of`, today by default, never into the future."""
     day = as_of or today
     latest = latest_day_to_age_to(today)
     if day > latest:
         raise InvalidInput("debts cannot be aged into the future", errors=[
             field_error("as_of_date", "not_future", f"must be on or before {latest}")])
-    return await reage(uow_factory, as_of=day, chunk_size=chunk_size)
+    return await reage(uow_factory, as_of=day, chunk_size=chunk_size, progress=progress)
 
 
-async def reage(uow_factory: UnitOfWorkFactory, *, as_of: date, chunk_size: int = 5000,
-                cause: str = "reage") -> ReageReport:
-    """Reclassify every open debt whose next change is due on or before `as_of`."""
+async def reage(uow_factory: UnitOfWorkFactory, *, as_of: date, chunk_size: int = 5000, cause: str = "reage",
+                progress: Progress | None = None) -> ReageRun:
+    """Reclassify every open debt whose next change is due on or before `as_of`, now; the finished run."""
     async with _process_lock, _database_lock(uow_factory):
-        started = utcnow()
-        examined = changed = 0
-        version = ""
-        after: tuple[date, uuid.UUID] | None = None
-        while True:
-            outcome = await _run_chunk(uow_factory, as_of, after, chunk_size, Cause(cause, as_of.isoformat()))
-            if outcome is None:
-                break
-            version, after = outcome.version, outcome.last_seen
-            examined += outcome.examined
-            changed += outcome.changed
-        finished = utcnow()
         async with uow_factory() as uow:
-            if not version:
-                version = (await active_rules(uow.session)).version
-            uow.session.add(ReageRun(as_of_date=as_of, ruleset_version=version, examined=examined, changed=changed,
-                                     started_at=started, finished_at=finished))
-        log.info("re-ageing finished", as_of=as_of.isoformat(), examined=examined, changed=changed,
-                 seconds=round((finished - started).total_seconds(), 3))
-        return ReageReport(as_of, version, examined, changed, started, finished)
+            run = queue_reage(uow, as_of=as_of, cause=cause, status="running")
+            await uow.session.flush()
+            run_id = run.id
+        return await _carry_out(uow_factory, run_id, chunk_size, progress)
+
+
+def queue_reage(uow: UnitOfWork, *, as_of: date, cause: str, status: str = "queued") -> ReageRun:
+    """A run to `as_of`, in the caller's transaction: queued, a background job carries it out (`run_queued`)."""
+    now = utcnow()
+    run = ReageRun(as_of_date=as_of, ruleset_version="", cause=cause, status=status, examined=0, changed=0,
+                   queued_at=now, heartbeat_at=now)
+    uow.session.add(run)
+    return run
+
+
+async def run_queued(uow_factory: UnitOfWorkFactory, *, chunk_size: int) -> ReageRun | None:
+    """Carry out the oldest queued run (or one whose process stopped); None if there is none."""
+    if await _oldest_waiting(uow_factory) is None:
+        return None  # the usual answer, found without taking the re-ageing locks
+    async with _process_lock, _database_lock(uow_factory):
+        run_id = await _claim(uow_factory)
+        return None if run_id is None else await _carry_out(uow_factory, run_id, chunk_size, None)
+
+
+def _waiting() -> ColumnElement[bool]:
+    return or_(ReageRun.status == "queued",
+               and_(ReageRun.status == "running", ReageRun.heartbeat_at < utcnow() - STALE_AFTER))
+
+
+async def _oldest_waiting(uow_factory: UnitOfWorkFactory) -> int | None:
+    async with uow_factory.sessions() as session:
+        return await session.scalar(select(ReageRun.id).where(_waiting()).order_by(ReageRun.id).limit(1))
+
+
+async def _claim(uow_factory: UnitOfWorkFactory) -> int | None:
+    """Mark the oldest waiting run as running, if no other process claimed it first."""
+    run_id = await _oldest_waiting(uow_factory)
+    if run_id is None:
+        return None
+    async with uow_factory() as uow:
+        claimed = await uow.session.execute(update(ReageRun).where(ReageRun.id == run_id, _waiting())
+                                            .values(status="running", heartbeat_at=utcnow()))
+        return run_id if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+async def _carry_out(uow_factory: UnitOfWorkFactory, run_id: int, chunk_size: int,
+                     progress: Progress | None) -> ReageRun:
+    """Run a claimed run chunk by chunk, its progress committed with each chunk; finished, failed, or (when the
+    service stops meanwhile) queued again, to resume where the debts stand."""
+    async with uow_factory() as uow:
+        run = await uow.session.get_one(ReageRun, run_id)
+        as_of, cause = run.as_of_date, Cause(run.cause, run.as_of_date.isoformat())
+        run.due = await _count_due(uow.session, as_of)
+        run.started_at = run.heartbeat_at = utcnow()
+        run.examined = run.changed = 0
+    try:
+        after: tuple[date, uuid.UUID] | None = None
+        while (outcome := await _run_chunk(uow_factory, run_id, as_of, after, chunk_size, cause)) is not None:
+            after = outcome.last_seen
+            if progress is not None:
+                progress(outcome.run)
+    except asyncio.CancelledError:
+        await _end(uow_factory, run_id, status="queued")
+        raise
+    except Exception as error:
+        await _end(uow_factory, run_id, status="failed", error=repr(error)[:2000])
+        raise
+    run = await _end(uow_factory, run_id, status="finished")
+    log.info("re-ageing finished", run=run_id, as_of=as_of.isoformat(), cause=cause.kind, examined=run.examined,
+             changed=run.changed, seconds=round((run.finished_at - run.started_at).total_seconds(), 3))
+    return run
+
+
+async def _count_due(session: AsyncSession, as_of: date) -> int:
+    c = CLASSIFICATIONS.c
+    return int(await session.scalar(select(func.count()).select_from(CLASSIFICATIONS)
+                                    .where(c.next_change_on <= as_of, c.status == "open")) or 0)
+
+
+async def _end(uow_factory: UnitOfWorkFactory, run_id: int, *, status: str, error: str | None = None) -> ReageRun:
+    async with uow_factory() as uow:
+        run = await uow.session.get_one(ReageRun, run_id)
+        run.status, run.error = status, error
+        if status == "finished":
+            run.finished_at = utcnow()
+            run.ruleset_version = run.ruleset_version or (await active_rules(uow.session)).version
+    return run
 
 
 @dataclass
 class _ChunkOutcome:
-    version: str
+    run: ReageRun  # with the chunk counted
     last_seen: tuple[date, uuid.UUID]  # (next_change_on, debt_id) of the chunk's last debt, before the walk
-    examined: int
-    changed: int = 0
 
 
-async def _run_chunk(uow_factory: UnitOfWorkFactory, as_of: date, after: tuple[date, uuid.UUID] | None, limit: int,
-                     cause: Cause) -> _ChunkOutcome | None:
+async def _run_chunk(uow_factory: UnitOfWorkFactory, run_id: int, as_of: date, after: tuple[date, uuid.UUID] | None,
+                     limit: int, cause: Cause) -> _ChunkOutcome | None:
     """One chunk in one transaction; None when no due debt is left after `after`."""
     for attempt in range(1, _CHUNK_ATTEMPTS + 1):
         try:
             async with uow_factory() as uow:
-                return await _reage_chunk(uow, as_of, after, limit, cause)
+                return await _reage_chunk(uow, run_id, as_of, after, limit, cause)
         except DBAPIError as error:
             if _sqlstate(error) not in _RETRYABLE_SQLSTATES or attempt == _CHUNK_ATTEMPTS:
                 raise
@@ -125,7 +189,7 @@ def _sqlstate(error: DBAPIError) -> str | None:
     return getattr(original, "sqlstate", None) or getattr(getattr(original, "__cause__", None), "sqlstate", None)
 
 
-async def _reage_chunk(uow: UnitOfWork, as_of: date, after: tuple[date, uuid.UUID] | None, limit: int,
+async def _reage_chunk(uow: UnitOfWork, run_id: int, as_of: date, after: tuple[date, uuid.UUID] | None, limit: int,
                        cause: Cause) -> _ChunkOutcome | None:
     session = uow.session
     active = await active_rules(session)
@@ -149,7 +213,11 @@ async def _reage_chunk(uow: UnitOfWork, as_of: date, after: tuple[date, uuid.UUI
     for borrower_id, tenant in sorted(moved_borrowers, key=lambda pair: (pair[0], pair[1] or "")):
         changed += await spread_to_borrower(uow, borrower_id, tenant, exclude=None, day=as_of, active=active)
     last = rows[-1]
-    return _ChunkOutcome(active.version, (last.next_change_on, last.debt_id), len(rows), changed)
+    # The run's progress commits with the chunk it counts: what it says was done, was.
+    run = await session.get_one(ReageRun, run_id)
+    run.examined, run.changed = run.examined + len(rows), run.changed + changed
+    run.ruleset_version, run.heartbeat_at = active.version, utcnow()
+    return _ChunkOutcome(run, (last.next_change_on, last.debt_id))
 
 
 async def _due(session: AsyncSession, as_of: date, after: tuple[date, uuid.UUID] | None,

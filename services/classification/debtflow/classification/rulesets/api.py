@@ -6,9 +6,11 @@ import uuid
 from typing import Annotated
 
 import yaml
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from pydantic import ValidationError
 
+from debtflow.classification.reageing.jobs import wake_reage_jobs
+from debtflow.classification.reageing.schemas import ReageOut
 from debtflow.classification.rulesets import service
 from debtflow.classification.rulesets.reading import read_document
 from debtflow.classification.rulesets.schemas import ActivationOut, DryRunOut, RuleSetIn, RuleSetOut
@@ -82,11 +84,14 @@ async def dry_run_ruleset(ruleset_id: uuid.UUID, session: ReadSession, runtime: 
                      changes=report.changes, examples=report.examples)
 
 
-@router.post("/rulesets/{ruleset_id}:activate", summary="Activate a draft (a supervisor other than its author)",
+@router.post("/rulesets/{ruleset_id}:activate", status_code=202,
+             summary="Activate a draft (a supervisor other than its author); its re-ageing run is queued",
              responses=answers(409))
-async def activate_ruleset(ruleset_id: uuid.UUID, uow: UnitOfWorks, runtime: Runtime,
-                           actor: Supervisor) -> ActivationOut:
-    activation = await service.activate(uow, ruleset_id, actor=actor, today=runtime.settings.today(),
-                                        chunk_size=runtime.settings.reage_chunk_size)
+async def activate_ruleset(ruleset_id: uuid.UUID, uow: UnitOfWorks, runtime: Runtime, actor: Supervisor,
+                           response: Response) -> ActivationOut:
+    activation = await service.activate(uow, ruleset_id, actor=actor, today=runtime.settings.today())
+    wake_reage_jobs()
+    response.headers["Location"] = f"/v1/reage-runs/{activation.reage_run.id}"
     return ActivationOut(ruleset=RuleSetOut.model_validate(activation.ruleset),
-                         debts_due_for_reclassification=activation.debts_due)
+                         debts_due_for_reclassification=activation.debts_due,
+                         reage_run=ReageOut.model_validate(activation.reage_run))

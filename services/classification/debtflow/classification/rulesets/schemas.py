@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from debtflow.classification.reageing.schemas import ReageOut
 from debtflow.common.text import SafeMultilineText
 
 
@@ -49,3 +50,4 @@ class DryRunOut(BaseModel):
 class ActivationOut(BaseModel):
     ruleset: RuleSetOut
     debts_due_for_reclassification: int
+    reage_run: ReageOut = Field(description="The queued run that reclassifies them; poll its Location for progress.")

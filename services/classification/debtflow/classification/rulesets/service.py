@@ -16,7 +16,8 @@ from debtflow.classification.classifications.models import DebtClassificationRow
 from debtflow.classification.classifications.rules import PriorState, classify
 from debtflow.classification.facts.models import DebtFactsRow
 from debtflow.classification.facts.repository import load_facts
-from debtflow.classification.reageing.service import reage
+from debtflow.classification.reageing.models import ReageRun
+from debtflow.classification.reageing.service import queue_reage
 from debtflow.classification.rulesets.active import ActiveRules, active_rules
 from debtflow.classification.rulesets.document import BUILTIN_VERSION, RuleSet
 from debtflow.classification.rulesets.models import RuleSetRow
@@ -115,17 +116,20 @@ async def dry_run(session: AsyncSession, ruleset: RuleSetRow, *, as_of: date, ch
 class Activation:
     ruleset: RuleSetRow
     debts_due: int
+    reage_run: ReageRun  # queued: the service's background job carries it out
 
 
-async def activate(uow_factory: UnitOfWorkFactory, ruleset_id: uuid.UUID, *, actor: Actor, today: date,
-                   chunk_size: int) -> Activation:
-    """Make a draft the active rule set (the checker must not be its maker) and apply it to every open debt
-    now, rather than at the next daily run: each is due for reclassification from today."""
+async def activate(uow_factory: UnitOfWorkFactory, ruleset_id: uuid.UUID, *, actor: Actor,
+                   today: date) -> Activation:
+    """Make a draft the active rule set (the checker must not be its maker) and queue a re-ageing run that
+    applies it to every open debt now, rather than at the next daily run. One transaction: every open debt is
+    due from today and the run is queued, so a stop at any moment leaves the debts due for whichever run comes
+    next. The request answers at once, however many debts there are."""
     async with uow_factory() as uow:
         ruleset = await get_ruleset(uow.session, ruleset_id)
         due = await _make_active(uow, ruleset, actor=actor, today=today)
-    await reage(uow_factory, as_of=today, chunk_size=chunk_size, cause="ruleset_activation")
-    return Activation(ruleset, due)
+        run = queue_reage(uow, as_of=today, cause="ruleset_activation")
+    return Activation(ruleset, due, run)
 
 
 async def _make_active(uow: UnitOfWork, ruleset: RuleSetRow, *, actor: Actor, today: date) -> int:
