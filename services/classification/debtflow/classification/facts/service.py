@@ -8,6 +8,7 @@ flush. `zone` (the lender's business time zone, in which days are counted) is bo
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -97,33 +98,37 @@ def _payment(run: DebtsInRun, payment: PaymentReceived | PaymentReversed, contex
 
 
 def _dispute_opened(run: DebtsInRun, opened: DisputeOpened, context: _Context) -> list[DebtFactsRow]:
-    named = _facts_named(run, opened, context)
-    for facts in named:
-        run.start_pause(facts.debt_id, reason="dispute", source_ref=str(opened.dispute_id),
-                        starts_on=opened.opened_on, ends_on=None)
-    return _flagged(named, "disputed", True)
+    return _pause_started(run, _facts_named(run, opened, context), "dispute", "disputed", str(opened.dispute_id),
+                          opened.opened_on, None)
 
 
 def _dispute_resolved(run: DebtsInRun, resolved: DisputeResolved, context: _Context) -> list[DebtFactsRow]:
-    named = _facts_named(run, resolved, context)
-    for facts in named:
-        run.end_pause(facts.debt_id, source_ref=str(resolved.dispute_id), ends_on=resolved.resolved_on)
-    return _flagged(named, "disputed", False)
+    return _pause_ended(run, _facts_named(run, resolved, context), "disputed", str(resolved.dispute_id),
+                        resolved.resolved_on)
 
 
 def _hardship_granted(run: DebtsInRun, granted: HardshipGranted, context: _Context) -> list[DebtFactsRow]:
-    named = _facts_named(run, granted, context)
-    for facts in named:
-        run.start_pause(facts.debt_id, reason="hardship", source_ref=str(granted.hardship_id),
-                        starts_on=granted.starts_on, ends_on=granted.ends_on)
-    return _flagged(named, "hardship", True)
+    return _pause_started(run, _facts_named(run, granted, context), "hardship", "hardship", str(granted.hardship_id),
+                          granted.starts_on, granted.ends_on)
 
 
 def _hardship_ended(run: DebtsInRun, ended: HardshipEnded, context: _Context) -> list[DebtFactsRow]:
-    named = _facts_named(run, ended, context)
+    return _pause_ended(run, _facts_named(run, ended, context), "hardship", str(ended.hardship_id), ended.ended_on)
+
+
+def _pause_started(run: DebtsInRun, named: list[DebtFactsRow], reason: str, flag: str, source_ref: str,
+                   starts_on: date, ends_on: date | None) -> list[DebtFactsRow]:
+    """A dispute or hardship stops the clock of each debt it covers (once per dispute or hardship id)."""
     for facts in named:
-        run.end_pause(facts.debt_id, source_ref=str(ended.hardship_id), ends_on=ended.ended_on)
-    return _flagged(named, "hardship", False)
+        run.start_pause(facts.debt_id, reason=reason, source_ref=source_ref, starts_on=starts_on, ends_on=ends_on)
+    return _flagged(named, flag, True)
+
+
+def _pause_ended(run: DebtsInRun, named: list[DebtFactsRow], flag: str, source_ref: str,
+                 ends_on: date) -> list[DebtFactsRow]:
+    for facts in named:
+        run.end_pause(facts.debt_id, source_ref=source_ref, ends_on=ends_on)
+    return _flagged(named, flag, False)
 
 
 def _contact_restricted(run: DebtsInRun, restriction: ContactRestricted, context: _Context) -> list[DebtFactsRow]:
