@@ -56,6 +56,7 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/rulesets/{ruleset_id}:activate": frozenset({"supervisor"}),
         "POST /v1/reage-runs": frozenset({"risk", "supervisor", "admin"}),
         "GET /v1/reage-runs": STAFF,
+        "GET /v1/reage-runs/{run_id}": STAFF,
         "GET /v1/portfolio": STAFF,
         "GET /v1/roll-rates": STAFF,
         "GET /v1/sla": STAFF,
