@@ -236,6 +236,20 @@ async def test_concurrent_retries_of_one_batch_register_each_loan_once(intake: H
     assert len(intake.emitted(DebtRegistered)) == 40
 
 
+async def test_concurrent_batches_sharing_new_borrowers_are_all_accepted(database_url: str) -> None:
+    """Eight files in flight at once, each in chunks of 25, every chunk registering borrowers that
+    another file's chunk is registering too: each collision is tried again, nothing is refused or lost."""
+    async with harness("intake", database_url, batch_chunk_size=25) as intake:
+        files = [[default(f"LN-{batch}-{number}", borrower_id=f"BR-{(number + 7 * batch) % 150}")
+                  for number in range(150)] for batch in range(8)]
+        responses = await asyncio.gather(*(intake.client.post(DEFAULTS, json=items, headers=LENDER)
+                                           for items in files))
+        assert [response.status_code for response in responses] == [200] * 8, [r.text[:300] for r in responses]
+        assert [response.json()["outcomes"] for response in responses] == [{"created": 150}] * 8
+        assert await intake.count(Debt) == 1200
+        assert await intake.count(Borrower) == 150
+
+
 # -- payments --------------------------------------------------------------------------------------------------
 
 
