@@ -37,6 +37,7 @@ from debtflow.classification.rulesets.active import ActiveRules, active_rules
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork, UnitOfWorkFactory
 from debtflow.common.db.bulk import update_rows
+from debtflow.common.db.conflicts import lost_to_another_transaction
 from debtflow.common.logging import get_logger
 from debtflow.common.pagination import decode_cursor, page_of
 from debtflow.common.problems import Conflict, InvalidInput, field_error
@@ -45,7 +46,6 @@ log = get_logger(__name__)
 _LOCK_KEY = "debtflow-classification-reage"
 _process_lock = asyncio.Lock()  # SQLite, or several requests in one process
 _CHUNK_ATTEMPTS = 5  # a chunk that loses a deadlock with an event handler is tried again
-_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
 
 CLASSIFICATIONS = DebtClassificationRow.__table__
 FACTS = DebtFactsRow.__table__
@@ -177,16 +177,11 @@ async def _run_chunk(uow_factory: UnitOfWorkFactory, run_id: int, as_of: date, a
             async with uow_factory() as uow:
                 return await _reage_chunk(uow, run_id, as_of, after, limit, cause)
         except DBAPIError as error:
-            if _sqlstate(error) not in _RETRYABLE_SQLSTATES or attempt == _CHUNK_ATTEMPTS:
+            if not lost_to_another_transaction(error) or attempt == _CHUNK_ATTEMPTS:
                 raise
             log.warning("re-ageing chunk lost a lock conflict; trying again", attempt=attempt)
             await asyncio.sleep(0.05 * attempt)
     raise AssertionError("unreachable")
-
-
-def _sqlstate(error: DBAPIError) -> str | None:
-    original = error.orig
-    return getattr(original, "sqlstate", None) or getattr(getattr(original, "__cause__", None), "sqlstate", None)
 
 
 async def _reage_chunk(uow: UnitOfWork, run_id: int, as_of: date, after: tuple[date, uuid.UUID] | None, limit: int,

@@ -11,9 +11,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from debtflow.common.db import UnitOfWork, UnitOfWorkFactory
+from debtflow.common.db.conflicts import lost_to_another_transaction
 from debtflow.common.problems import Problem, problem_document, validation_errors
 from debtflow.common.text import refused_character
 from debtflow.intake.batches.input import RawItem
@@ -85,11 +86,12 @@ async def _chunk_in_one_transaction(uow_factory: UnitOfWorkFactory, handle_chunk
         try:
             async with uow_factory() as uow:
                 return await handle_chunk(uow, chunk)
-        except IntegrityError:
-            if attempt == CHUNK_ATTEMPTS:
+        except (IntegrityError, DBAPIError) as error:
+            if attempt == CHUNK_ATTEMPTS or not (isinstance(error, IntegrityError)
+                                                 or lost_to_another_transaction(error)):
                 raise
-            # Another request committed some of the same keys meanwhile; the next try sees their rows. The
-            # jitter keeps two requests from colliding again in lockstep.
+            # Another request committed some of the same keys meanwhile (or deadlocked with this one); the next
+            # try sees their rows. The jitter keeps two requests from colliding again in lockstep.
             await asyncio.sleep(random.uniform(0.005, 0.03) * attempt)
     raise AssertionError("unreachable")
 

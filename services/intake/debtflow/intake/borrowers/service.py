@@ -120,7 +120,9 @@ class BorrowerRegister:
     async def write(self, session: AsyncSession) -> None:
         """Insert the new borrowers and the contact hashes of every borrower registered or changed."""
         if self.new_rows:
-            await session.execute(insert(Borrower), self.new_rows)
+            # In one order for every request, so two files registering the same borrowers wait for each other
+            # instead of deadlocking.
+            await session.execute(insert(Borrower), sorted(self.new_rows, key=lambda row: row["external_id"]))
         hashes = [{"borrower_id": borrower_id, "kind": kind, "lookup_hash": value}
                   for borrower_id, pairs in self.contact_hashes.items() for kind, value in dict.fromkeys(pairs)]
         if hashes:

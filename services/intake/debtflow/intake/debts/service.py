@@ -64,8 +64,8 @@ class _Inserts:
 
     async def write(self, session: AsyncSession) -> None:
         if self.debts:
-            await session.execute(insert(Debt), [{key: getattr(debt, key) for key in _DEBT_COLUMNS}
-                                                 for debt in self.debts])
+            await session.execute(insert(Debt), [{key: getattr(debt, key) for key in _DEBT_COLUMNS}  # one lock order
+                                                 for debt in sorted(self.debts, key=lambda debt: debt.loan_id)])
         instalments = [row for rows in self.instalments.values() for row in rows]
         if instalments:
             await session.execute(insert(Instalment), instalments)
