@@ -1,0 +1,1 @@
+"""Borrower circumstances that change what may be collected: deceased, bankrupt, incarcerated, victim of fraud."""
