@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 
-from debtflow.collections.cases.service import assign_strategy
+from debtflow.collections.cases.service import assign_strategies
 from debtflow.collections.contact_policy.rules import ContactWindow
 from debtflow.collections.settings import CollectionsSettings
 from debtflow.common.events import DebtClassified
-from debtflow.common.messaging.consumer import Handlers
+from debtflow.common.messaging.consumer import Handlers, set_based
 
 
 def build_handlers(settings: CollectionsSettings) -> Handlers:
-    return {DebtClassified: partial(assign_strategy, window=ContactWindow.from_settings(settings))}
+    return {DebtClassified: set_based(partial(assign_strategies, window=ContactWindow.from_settings(settings)))}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from debtflow.common.events import DebtClassified, DebtEscalatedToLegal
-from debtflow.common.messaging.consumer import Handlers
-from debtflow.legal.cases.service import on_debt_classified, on_debt_escalated
+from debtflow.common.messaging.consumer import Handlers, set_based
+from debtflow.legal.cases.service import open_legal_cases
 from debtflow.legal.settings import LegalSettings
 
 
 def build_handlers(settings: LegalSettings) -> Handlers:
-    return {DebtClassified: on_debt_classified, DebtEscalatedToLegal: on_debt_escalated}
+    # One object for both types: a debt's classification and its escalation in one poll stay in order, in one call.
+    cases = set_based(open_legal_cases)
+    return dict.fromkeys((DebtClassified, DebtEscalatedToLegal), cases)

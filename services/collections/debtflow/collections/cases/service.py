@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from debtflow.collections.cases.models import CollectionCase
@@ -12,6 +14,7 @@ from debtflow.collections.strategies.rules import strategy_for_bucket
 from debtflow.common.auth import Actor
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
+from debtflow.common.db.expressions import one_of
 from debtflow.common.events import (
     CloudEvent,
     DebtClassified,
@@ -22,17 +25,28 @@ from debtflow.common.events import (
 from debtflow.common.problems import Conflict, NotFound
 
 
-async def assign_strategy(uow: UnitOfWork, event: CloudEvent[DebtClassified], *, window: ContactWindow) -> None:
+async def assign_strategies(uow: UnitOfWork, events: list[CloudEvent[Any]], *, window: ContactWindow) -> None:
+    """Set-based: the run's cases in one query, each classification applied in order in memory (a debt's later
+    events see its earlier ones), new cases added; the unit of work flushes them in bulk."""
+    cases = {case.debt_id: case for case in await uow.session.scalars(
+        select(CollectionCase).where(one_of(CollectionCase.debt_id, {event.payload.debt_id for event in events})))}
+    for event in events:
+        with uow.on_behalf_of(event):  # what it emits, and the case's tenant, are this event's
+            _assign_strategy(uow, cases, event.payload, window=window)
+
+
+def _assign_strategy(uow: UnitOfWork, cases: dict[uuid.UUID, CollectionCase], classified: DebtClassified, *,
+                     window: ContactWindow) -> None:
     """Open or update the debt's case; a new strategy schedules its first action inside contact hours."""
-    classified = event.payload
-    case = await uow.session.get(CollectionCase, classified.debt_id)
+    case = cases.get(classified.debt_id)
     if case is not None and case.classified_as_of > classified.as_of_date:
         return  # an older classification arriving late changes nothing
     strategy = strategy_for_bucket(classified.dpd_bucket)
     now = utcnow()
     previous_strategy = case.strategy_code if case else None
     if case is None:
-        case = CollectionCase(debt_id=classified.debt_id, status="active", assigned_at=now)
+        case = cases[classified.debt_id] = CollectionCase(debt_id=classified.debt_id, status="active",
+                                                          assigned_at=now)
         uow.session.add(case)
     case.borrower_id = classified.borrower_id
     case.tenant = uow.tenant or case.tenant
