@@ -204,6 +204,21 @@ def test_development_mode_runs_on_the_development_personal_data_keys() -> None:
     settings("intake").refuse_unsafe_production()
 
 
+def test_crm_holds_personal_data_too_and_refuses_the_development_keys_in_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """crm decrypts intake's borrower events and keeps profiles and contact points: the same key ring, the same
+    refusal. With only the signing key set, the development personal-data keys it falls back to stop start-up."""
+    monkeypatch.setenv("DEBTFLOW_ENVIRONMENT", "production")
+    monkeypatch.setenv("DEBTFLOW_AUTH_SECRET", "a-long-random-production-signing-key-0123456789")
+    with pytest.raises(RuntimeError, match="DEBTFLOW_PII_KEYS holds the published development key"):
+        settings("crm").refuse_unsafe_production()
+    _production_keys(monkeypatch)
+    loaded = settings("crm")
+    loaded.refuse_unsafe_production()
+    assert loaded.field_cipher.active_key_id == "prod1"  # the ring it was given, not the development one
+
+
 def _production_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEBTFLOW_ENVIRONMENT", "production")
     monkeypatch.setenv("DEBTFLOW_AUTH_SECRET", "a-long-random-production-signing-key-0123456789")

@@ -39,12 +39,15 @@ OTHER_EMAIL = "li.siguang@example.org"
 OTHER_ADDRESS = "上海市浦东新区世纪大道100号"
 OTHER_PHONE = "+8613900139000"
 LATER_PHONE = "+8613700137000"
+AGENT_PHONE = "+8613600136000"
+AGENT_EMAIL = "wang.wu@example.net"
 DATE_OF_BIRTH = "1949-12-31"
 
 #: Every value a borrower gave, in every form it could leak in: as sent, as a national number, JSON-escaped
 #: (a log or an event written with ensure_ascii) and hex-encoded (a bytea column or a hex dump).
 SECRETS = [NAME, ID_NUMBER, PHONE, PHONE.removeprefix("+86"), EMAIL, ADDRESS, DATE_OF_BIRTH,
-           OTHER_NAME, OTHER_EMAIL, OTHER_ADDRESS, OTHER_PHONE, OTHER_PHONE.removeprefix("+86"), LATER_PHONE]
+           OTHER_NAME, OTHER_EMAIL, OTHER_ADDRESS, OTHER_PHONE, OTHER_PHONE.removeprefix("+86"), LATER_PHONE,
+           AGENT_PHONE, AGENT_PHONE.removeprefix("+86"), AGENT_EMAIL]
 
 
 def forms(secret: str) -> set[str]:
@@ -92,6 +95,24 @@ async def _workload(stack: Stack) -> None:
                                        body=full_default("PII-4"))
     assert unauthenticated.status_code == 401, unauthenticated.text
     await stack.eventually_found("crm", "/v1/borrowers/BR-PII-1/timeline")
+    # crm keeps the borrower's profile and contact points too: read unmasked, added to and corrected by an agent.
+    profile = await stack.eventually_found("crm", "/v1/borrowers/BR-PII-1")
+    shown = await stack.get("crm", "/v1/borrowers/BR-PII-1", headers=PII_READER)
+    assert shown.status_code == 200 and shown.json()["name"] == NAME, (profile, shown.text)
+    added = await stack.post("crm", "/v1/borrowers/BR-PII-1/contact-points", headers=PII_READER,
+                             body={"kind": "email", "value": AGENT_EMAIL, "belongs_to": "third_party",
+                                   "relationship": "family"})
+    assert added.status_code == 201 and added.json()["value"] == AGENT_EMAIL, added.text
+    phone = await stack.post("crm", "/v1/borrowers/BR-PII-1/contact-points", headers=SUPERVISOR,
+                             body={"kind": "phone", "value": LATER_PHONE.removeprefix("+86"), "source": "borrower"})
+    assert phone.status_code in (201, 409), phone.text  # 409 once intake's update has listed it
+    corrected = await stack.client.patch(
+        stack.url("crm", f"/v1/contact-points/{added.json()['contact_point_id']}"), headers=SUPERVISOR,
+        json={"kind": "phone", "value": AGENT_PHONE, "reason": "typed into the wrong field"})
+    assert corrected.status_code == 422, corrected.text  # refused, carrying personal data
+    history = await stack.get("crm", f"/v1/contact-points/{added.json()['contact_point_id']}/history",
+                              headers=PII_READER)
+    assert history.status_code == 200 and history.json()["items"], history.text
     await stack.wait_settled()
 
 
