@@ -12,11 +12,19 @@ import pytest
 
 from debtflow.common.docs import generated_files, repo_root
 from debtflow.common.events import (
+    AllowedContactTime,
     BalanceSnapshot,
     BorrowerCircumstanceRecorded,
+    BorrowerConsentChanged,
     BorrowerRegistered,
     BorrowerUpdated,
     CloudEvent,
+    ComplaintAcknowledged,
+    ComplaintEscalated,
+    ComplaintReceived,
+    ComplaintResolved,
+    ContactPointChanged,
+    ContactPreferencesChanged,
     ContactRestricted,
     DebtClassified,
     DebtEscalatedToLegal,
@@ -31,17 +39,22 @@ from debtflow.common.events import (
     EncryptedPersonalData,
     EventPayload,
     EventRegistry,
+    HardshipDeclined,
     HardshipEnded,
     HardshipGranted,
+    HardshipRequested,
+    InteractionLogged,
     LegalCaseOpened,
     LimitationUpdated,
     PaymentAllocation,
     PaymentReceived,
     PaymentReversed,
+    SatisfactionRecorded,
     ScheduledAction,
     ScoreUpdated,
     StrategyAssigned,
     UndecodableEvent,
+    VulnerabilityRecorded,
     decode_event,
     event,
     registry,
@@ -180,16 +193,49 @@ def _crm_samples() -> dict[type[EventPayload], Any]:
         DisputeResolved: lambda: DisputeResolved(**ids, dispute_id=uuid.uuid4(), outcome="rejected",
                                                  resolved_on=day, resolved_at=WHEN),
         HardshipGranted: lambda: HardshipGranted(**ids, hardship_id=uuid.uuid4(), starts_on=day, granted_at=WHEN),
+        HardshipRequested: lambda: HardshipRequested(**ids, hardship_id=uuid.uuid4(), reasons=("job_loss",),
+                                                     requested_at=WHEN),
+        HardshipDeclined: lambda: HardshipDeclined(**ids, hardship_id=uuid.uuid4(), declined_at=WHEN),
+        BorrowerConsentChanged: lambda: BorrowerConsentChanged(
+            borrower_id="BR-88812", consent_id=uuid.uuid4(), purpose="call_recording", legal_basis="consent",
+            status="withdrawn", recorded_at=WHEN),
+        ContactPreferencesChanged: lambda: ContactPreferencesChanged(
+            borrower_id="BR-88812", version=2, preferred_channel="sms", language="zh-CN", opted_out_channels=("call",),
+            preferred_times=(AllowedContactTime(weekdays=(1, 2), start="18:00", end="20:00"),), changed_at=WHEN),
+        InteractionLogged: lambda: InteractionLogged(
+            **ids, interaction_id=uuid.uuid4(), channel="call", direction="inbound", party="borrower",
+            outcome="promise_to_pay", duration_seconds=240, agent="collector-1", occurred_at=WHEN),
+        VulnerabilityRecorded: lambda: VulnerabilityRecorded(
+            borrower_id="BR-88812", vulnerability_id=uuid.uuid4(), kind="bereavement", specialist_team="bereavement-care",
+            active=True, recorded_at=WHEN),
+        SatisfactionRecorded: lambda: SatisfactionRecorded(
+            borrower_id="BR-88812", answer_id=uuid.uuid4(), interaction_id=uuid.uuid4(), score=4, agent="collector-1",
+            answered_at=WHEN),
         HardshipEnded: lambda: HardshipEnded(**ids, hardship_id=uuid.uuid4(), ended_on=day, ended_at=WHEN),
         ContactRestricted: lambda: ContactRestricted(**ids, restriction="cease_contact", active=True,
                                                      effective_on=day, recorded_at=WHEN),
         BorrowerCircumstanceRecorded: lambda: BorrowerCircumstanceRecorded(**ids, circumstance="bankrupt",
                                                                            effective_on=day, recorded_at=WHEN),
+        ContactPointChanged: lambda: ContactPointChanged(
+            borrower_id="BR-88812", contact_point_id=uuid.uuid4(), revision=2, changes=("marked_do_not_use",),
+            kind="phone", value="v1:k:abc", source="lending_core", belongs_to="borrower", verification="failed",
+            do_not_use=True, do_not_use_reason="wrong_number", status="active", changed_at=WHEN),
         DebtRestructured: lambda: DebtRestructured(**ids, restructured_on=day, plan_id=uuid.uuid4(),
                                                    restructured_at=WHEN),
         LimitationUpdated: lambda: LimitationUpdated(**ids, limitation_expires_on=date(2029, 2, 15), updated_at=WHEN),
         ScoreUpdated: lambda: ScoreUpdated(**ids, model="collect-gbm-2026.3", recovery_probability="0.4200",
                                            scored_at=WHEN),
+        ComplaintReceived: lambda: ComplaintReceived(
+            **ids, complaint_id=uuid.uuid4(), category="contact_outside_hours_or_too_often", severity="high",
+            subject_kind="collector", pauses_collection=True, acknowledge_by=WHEN, resolve_by=WHEN, received_at=WHEN),
+        ComplaintAcknowledged: lambda: ComplaintAcknowledged(**ids, complaint_id=uuid.uuid4(), late=False,
+                                                             acknowledged_at=WHEN),
+        ComplaintEscalated: lambda: ComplaintEscalated(
+            **ids, complaint_id=uuid.uuid4(), missed="acknowledgement", deadline=WHEN, escalation_level=1,
+            severity="high", escalated_at=WHEN),
+        ComplaintResolved: lambda: ComplaintResolved(
+            **ids, complaint_id=uuid.uuid4(), outcome="upheld", root_cause="agent_conduct",
+            collection_may_resume=True, late=False, resolved_at=WHEN),
     }
 
 

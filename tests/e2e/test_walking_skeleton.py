@@ -7,7 +7,7 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -307,6 +307,72 @@ async def test_escalating_a_debt_already_in_legal_keeps_its_one_case(stack: Stac
     assert kinds_per_debt(await timeline(stack, debt["borrower_id"]))[debt["id"]] == Counter(
         {REGISTERED: 1, CLASSIFIED: 1, STRATEGY: 1, ESCALATED: 1, CASE_OPENED: 1}
     )
+
+
+
+# -- crm: what a borrower tells an agent reaches classification ------------------------------------------
+
+SUPERVISOR = token("supervisor", subject="supervisor-e2e")
+DISPUTE_OPENED = "debtflow.borrower.dispute_opened.v1"
+DISPUTE_RESOLVED = "debtflow.borrower.dispute_resolved.v1"
+
+
+async def classified_as(stack: Stack, debt_id: str, **expected: Any) -> dict[str, Any]:
+    """Wait until classification's view of the debt has the expected values."""
+
+    last: list[Any] = [None]
+
+    async def probe() -> dict[str, Any] | None:
+        last[0] = found = await stack.found("classification", f"/v1/classifications/{debt_id}")
+        return found if found and all(found[name] == value for name, value in expected.items()) else None
+
+    try:
+        return await eventually(probe, timeout=30, interval=0.1, what=f"classification of {debt_id} to be {expected}")
+    except AssertionError as timeout:
+        raise AssertionError(f"{timeout}; last seen: {last[0]}") from None
+
+
+async def test_a_dispute_recorded_in_crm_stops_the_clock_and_resolving_it_starts_it_again(stack: Stack) -> None:
+    debt = await register(stack, a_default("DISPUTE", "B8", 100, "6000.00", currency="SGD"))
+    first = await stack.eventually_found("classification", f"/v1/classifications/{debt['id']}")
+    # Classification's today is the business calendar's (Asia/Shanghai), a day ahead of UTC's in the evening.
+    days, today = first["days_past_due"], date.fromisoformat(first["as_of_date"])
+    assert first["overdue_type"] == "default"
+    await stack.eventually_found("crm", f"/v1/borrowers/{debt['borrower_id']}")  # from intake's borrower event
+    raised_on = today - timedelta(days=10)
+    opened = await stack.post("crm", "/v1/disputes", headers=COLLECTOR, body={
+        "borrower_id": debt["borrower_id"], "debt_id": debt["id"], "kind": "amount",
+        "reason_code": "interest_miscalculated", "channel": "letter", "raised_on": raised_on.isoformat()})
+    assert opened.status_code == 201, opened.text
+    # The clock stopped the day the borrower raised it: ten days fewer past due, and typed as disputed.
+    await classified_as(stack, debt["id"], days_past_due=days - 10, overdue_type="disputed")
+
+    resolved = await stack.post("crm", f"/v1/disputes/{opened.json()['id']}:resolve", headers=SUPERVISOR,
+                                body={"outcome": "rejected", "reason": "Interest matches the contract."})
+    assert resolved.status_code == 200, resolved.text
+    # The clock runs again from today: the ten paused days stay uncounted, the dispute type is gone.
+    await classified_as(stack, debt["id"], days_past_due=days - 10, overdue_type="default")
+    await timeline_shows(stack, debt["borrower_id"], debt["id"], DISPUTE_OPENED, DISPUTE_RESOLVED)
+
+
+async def test_a_cease_contact_request_is_announced_to_every_service(stack: Stack) -> None:
+    debt = await register(stack, a_default("CEASE", "B9", 40, "900.00", currency="SGD"))
+    await stack.eventually_found("crm", f"/v1/borrowers/{debt['borrower_id']}")
+    recorded = await stack.post("crm", f"/v1/borrowers/{debt['borrower_id']}/restrictions", headers=COLLECTOR,
+                                body={"kind": "cease_contact", "reason": "Asked by phone to stop all contact."})
+    assert recorded.status_code == 201, recorded.text
+    await stack.wait_settled()
+    records = (await stack.read_topics([stack.topic("crm")]))[stack.topic("crm")]
+    announced = [decode_event(record.value) for record in records]
+    (restriction,) = [event for event in announced if event.subject == debt["borrower_id"]
+                      and event.type == "debtflow.borrower.contact_restricted.v1"]
+    assert (restriction.data.restriction, restriction.data.active, restriction.tenant) == (
+        "cease_contact", True, "lending-core-a")
+    # Collections does not enforce restrictions yet (its issue); classification takes the flag without a new
+    # classification (a cease-contact request changes no dimension), and nothing is dead-lettered.
+    for consumer in ("classification", "collections"):
+        samples = await stack.metrics(consumer)
+        assert metric_value(samples, "debtflow_events_consumed_total", outcome="dead_lettered") == 0, consumer
 
 
 # -- 4. every published event keeps the contract -----------------------------------------------------

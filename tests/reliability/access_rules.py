@@ -77,5 +77,54 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "crm": {
         **OPERATIONS_ENDPOINTS,
         "GET /v1/borrowers/{borrower_id}/timeline": STAFF,
+        # Staff read profiles and contact points (masked without pii:read); a lending core reads nothing in crm.
+        "GET /v1/borrowers/{borrower_id}": STAFF,
+        "GET /v1/borrowers/{borrower_id}/contact-points": STAFF,
+        "GET /v1/contact-points/{contact_point_id}/history": STAFF,
+        # The people working the borrower's cases record and correct how to reach them.
+        "POST /v1/borrowers/{borrower_id}/contact-points": frozenset({"collector", "supervisor"}),
+        "PATCH /v1/contact-points/{contact_point_id}": frozenset({"collector", "supervisor"}),
+        # Collectors open disputes; upholding or rejecting one is a supervisor's or legal's decision.
+        "POST /v1/disputes": frozenset({"collector", "supervisor", "legal"}),
+        "POST /v1/disputes/{dispute_id}:resolve": frozenset({"supervisor", "legal"}),
+        "GET /v1/disputes": STAFF,
+        "GET /v1/disputes/{dispute_id}": STAFF,
+        # Collectors record hardship requests; supervisors decide them (never the person who recorded one).
+        "POST /v1/hardship-requests": frozenset({"collector", "supervisor"}),
+        "POST /v1/hardship-requests/{hardship_id}:decide": frozenset({"supervisor"}),
+        "POST /v1/hardship-requests/{hardship_id}:end": frozenset({"supervisor"}),
+        "GET /v1/hardship-requests": STAFF,
+        "GET /v1/hardship-requests/{hardship_id}": STAFF,
+        # Whoever hears a cease-contact request records it; lifting one is a supervisor's decision.
+        "POST /v1/borrowers/{borrower_id}/restrictions": frozenset({"collector", "supervisor", "legal"}),
+        "GET /v1/borrowers/{borrower_id}/restrictions": STAFF,
+        "GET /v1/restrictions/{restriction_id}": STAFF,
+        "POST /v1/restrictions/{restriction_id}:lift": frozenset({"supervisor"}),
+        "POST /v1/borrowers/{borrower_id}/circumstances": frozenset({"collector", "supervisor", "legal"}),
+        "GET /v1/borrowers/{borrower_id}/circumstances": STAFF,
+        "POST /v1/circumstances/{circumstance_id}:withdraw": frozenset({"supervisor"}),
+        "PUT /v1/borrowers/{borrower_id}/preferences": frozenset({"collector", "supervisor"}),
+        "GET /v1/borrowers/{borrower_id}/preferences": STAFF,
+        "POST /v1/borrowers/{borrower_id}/consents": frozenset({"collector", "supervisor"}),
+        "GET /v1/borrowers/{borrower_id}/consents": STAFF,
+        "POST /v1/borrowers/{borrower_id}/interactions": frozenset({"collector", "supervisor", "legal"}),
+        "GET /v1/borrowers/{borrower_id}/interactions": STAFF,
+        "POST /v1/borrowers/{borrower_id}/vulnerabilities": frozenset({"collector", "supervisor", "legal"}),
+        "GET /v1/borrowers/{borrower_id}/vulnerabilities": STAFF,
+        "POST /v1/vulnerabilities/{vulnerability_id}:remove": frozenset({"supervisor"}),
+        "POST /v1/borrowers/{borrower_id}/satisfaction": frozenset({"collector", "supervisor"}),
+        # Scores per collector are performance data about staff: for those who manage and audit them.
+        "GET /v1/satisfaction": frozenset({"supervisor", "risk", "auditor", "admin"}),
+        # A data-subject export discloses everything unmasked: supervisors only (and with pii:read, which the
+        # route checks); so is recording a correction request. Staff read the record of both.
+        "GET /v1/borrowers/{borrower_id}:export": frozenset({"supervisor"}),
+        "POST /v1/borrowers/{borrower_id}/data-subject-requests": frozenset({"supervisor"}),
+        "GET /v1/borrowers/{borrower_id}/data-subject-requests": STAFF,
+        # Collectors (and whoever hears one) record complaints and acknowledge them; closing one is a supervisor's.
+        "POST /v1/complaints": frozenset({"collector", "supervisor", "legal"}),
+        "POST /v1/complaints/{complaint_id}:acknowledge": frozenset({"collector", "supervisor"}),
+        "POST /v1/complaints/{complaint_id}:resolve": frozenset({"supervisor"}),
+        "GET /v1/complaints": STAFF,
+        "GET /v1/complaints/{complaint_id}": STAFF,
     },
 }

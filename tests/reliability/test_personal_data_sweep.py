@@ -41,13 +41,16 @@ OTHER_PHONE = "+8613900139000"
 LATER_PHONE = "+8613700137000"
 AGENT_PHONE = "+8613600136000"
 AGENT_EMAIL = "wang.wu@example.net"
+REPRESENTATIVE_NAME = "赵律师"
+REPRESENTATIVE_PHONE = "+8613500135000"
 DATE_OF_BIRTH = "1949-12-31"
 
 #: Every value a borrower gave, in every form it could leak in: as sent, as a national number, JSON-escaped
 #: (a log or an event written with ensure_ascii) and hex-encoded (a bytea column or a hex dump).
 SECRETS = [NAME, ID_NUMBER, PHONE, PHONE.removeprefix("+86"), EMAIL, ADDRESS, DATE_OF_BIRTH,
            OTHER_NAME, OTHER_EMAIL, OTHER_ADDRESS, OTHER_PHONE, OTHER_PHONE.removeprefix("+86"), LATER_PHONE,
-           AGENT_PHONE, AGENT_PHONE.removeprefix("+86"), AGENT_EMAIL]
+           AGENT_PHONE, AGENT_PHONE.removeprefix("+86"), AGENT_EMAIL, REPRESENTATIVE_NAME, REPRESENTATIVE_PHONE,
+           REPRESENTATIVE_PHONE.removeprefix("+86")]
 
 
 def forms(secret: str) -> set[str]:
@@ -113,6 +116,25 @@ async def _workload(stack: Stack) -> None:
     history = await stack.get("crm", f"/v1/contact-points/{added.json()['contact_point_id']}/history",
                               headers=PII_READER)
     assert history.status_code == 200 and history.json()["items"], history.text
+    # A representative's name and number are personal data too; a note carrying a number is refused.
+    restricted = await stack.post("crm", "/v1/borrowers/BR-PII-1/restrictions", headers=SUPERVISOR, body={
+        "kind": "representative_only", "representative": {
+            "kind": "lawyer", "name": REPRESENTATIVE_NAME, "contact": REPRESENTATIVE_PHONE}})
+    assert restricted.status_code == 201, restricted.text
+    shown = await stack.get("crm", f"/v1/restrictions/{restricted.json()['id']}", headers=PII_READER)
+    assert shown.json()["representative"]["name"] == REPRESENTATIVE_NAME, shown.text
+    note = await stack.post("crm", "/v1/borrowers/BR-PII-1/interactions", headers=SUPERVISOR, body={
+        "channel": "call", "direction": "inbound", "outcome": "reached",
+        "note": f"Call her lawyer on {REPRESENTATIVE_PHONE.removeprefix('+86')}"})
+    assert note.status_code == 422, note.text
+    # A data-subject export discloses everything (crm's and intake's) to a supervisor with pii:read, and is
+    # refused without it; either way nothing of it may reach a log, a topic or a plain column.
+    export = "/v1/borrowers/BR-PII-1:export?channel=letter&reference=DSR-PII-1"
+    exported = await stack.get("crm", export, headers=PII_READER)
+    assert exported.status_code == 200 and exported.json()["intake"]["borrower"]["name"] == NAME, exported.text
+    assert exported.json()["crm"]["profile"]["name"] == NAME, exported.text
+    refused_export = await stack.get("crm", export, headers=SUPERVISOR)
+    assert refused_export.status_code == 403 and NAME not in refused_export.text, refused_export.text
     await stack.wait_settled()
 
 

@@ -360,6 +360,8 @@ async def running_stack(broker: EmbeddedBroker, directory: Path, *, topic_prefix
                                             database_url=database_url)
             environment = service_environment(name, database_url=database_url, port=port, broker=broker,
                                               topic_prefix=topic_prefix)
+            if name == "crm" and "intake" in services:  # crm's data-subject exports read intake over HTTP
+                environment["DEBTFLOW_CRM_INTAKE_URL"] = services["intake"].url
             # Registered before the start: a process is stopped before its database is dropped.
             resources.push_async_callback(services[name].stop)
             services[name].start(environment, cwd=directory)

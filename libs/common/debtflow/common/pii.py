@@ -151,3 +151,62 @@ def mask_name(value: str) -> str:
 
 def mask_address(value: str) -> str:
     return mask_keep(value, head=min(6, len(value) // 3), tail=0)
+
+
+# -- free text: notes must not become a leak ------------------------------------------------------------
+
+#: What agents' free text (notes, descriptions, stated circumstances) is screened for. Digits may be spaced or
+#: dashed the way people type them; full-width digits are folded first (NFKC).
+_SCREENED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("email address", re.compile(r"[^\s@]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")),
+    ("identity number", re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9Xx]"
+                                   r"(?![0-9])")),
+    ("bank card number", re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")),
+    ("phone number", re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]){8}(?![0-9])"
+                                r"|\+[1-9](?:[ -]?[0-9]){7,14}(?![0-9])"
+                                r"|(?<![0-9])0[1-9][0-9]{1,3}[ -]?[0-9]{7,8}(?![0-9])")),
+)
+
+
+@dataclass(frozen=True)
+class PersonalDataFound:
+    """Where free text holds something that looks like personal data: what it looks like, and where."""
+
+    kind: str
+    start: int
+    end: int
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def personal_data_in(text: str) -> list[PersonalDataFound]:
+    """Personal data patterns in free text: email addresses, PRC identity numbers, bank card numbers (13-19 digits
+    passing the Luhn check) and phone numbers (mainland mobiles, E.164, area-code landlines). Overlaps are
+    reported once, by the first pattern that matched (an identity number is not also a card number). Positions
+    are in the NFKC form of the text, which is what is screened (full-width digits are digits)."""
+    text = unicodedata.normalize("NFKC", text)
+    found: list[PersonalDataFound] = []
+    for kind, pattern in _SCREENED_PATTERNS:
+        for match in pattern.finditer(text):
+            if any(match.start() < other.end and other.start < match.end() for other in found):
+                continue
+            if kind == "bank card number" and not _luhn(re.sub(r"[ -]", "", match.group())):
+                continue
+            found.append(PersonalDataFound(kind, match.start(), match.end()))
+    return sorted(found, key=lambda item: item.start)
+
+
+def mask_personal_data(text: str) -> str:
+    """The text with every personal data pattern replaced by `[<kind> removed]`."""
+    folded = unicodedata.normalize("NFKC", text)
+    masked, last = [], 0
+    for item in personal_data_in(folded):
+        masked += [folded[last:item.start], f"[{item.kind} removed]"]
+        last = item.end
+    return "".join(masked) + folded[last:]

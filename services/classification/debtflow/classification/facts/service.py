@@ -131,7 +131,14 @@ def _pause_ended(run: DebtsInRun, named: list[DebtFactsRow], flag: str, source_r
     return _flagged(named, flag, False)
 
 
+#: The restrictions that make a debt uncontactable for classification's rules (stage 2, overdue type): a cease on
+#: some channels, a representative or stated times still leave a way to reach the borrower; collections enforces those.
+_UNREACHABLE = ("cease_contact", "uncontactable")
+
+
 def _contact_restricted(run: DebtsInRun, restriction: ContactRestricted, context: _Context) -> list[DebtFactsRow]:
+    if restriction.restriction not in _UNREACHABLE or restriction.channels is not None:
+        return []
     return _flagged(_facts_named(run, restriction, context), restriction.restriction, restriction.active)
 
 

@@ -11,8 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from debtflow.common.db import UTCDateTime
 from debtflow.crm.models import Base
 
-CIRCUMSTANCES = ("deceased", "bankrupt", "incarcerated", "fraud")
-
 
 class BorrowerCircumstance(Base):
     """recorded (active) -> withdrawn (recorded in error, or no longer true: released, bankruptcy discharged)."""

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Index, String, Text, Uuid
+from sqlalchemy import JSON, Date, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from debtflow.common.db import UTCDateTime
 from debtflow.crm.models import Base
-
-DISPUTE_KINDS = ("amount", "ownership", "identity")
-DISPUTE_OUTCOMES = ("upheld", "partly_upheld", "rejected", "withdrawn")
 
 
 class Dispute(Base):
@@ -31,6 +28,8 @@ class Dispute(Base):
     kind: Mapped[str] = mapped_column(String(16))
     reason_code: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
+    #: The day the borrower raised it: the days-past-due clock stops from then.
+    raised_on: Mapped[date] = mapped_column(Date)
     description: Mapped[str | None] = mapped_column(Text)
     evidence_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16))  # open, resolved

@@ -12,11 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from debtflow.common.db import Money, UTCDateTime
 from debtflow.crm.models import Base
 
-HARDSHIP_REASONS = ("job_loss", "reduced_income", "illness", "disability", "bereavement", "caring_responsibilities",
-                    "natural_disaster", "other")
-#: What a granted request does: pause collection, accept reduced payments, or refer to a payment plan (collections).
-ARRANGEMENTS = ("payment_pause", "reduced_payments", "payment_plan_referral")
-
 
 class HardshipRequest(Base):
     """requested -> granted -> ended, or requested -> declined."""
@@ -30,6 +25,7 @@ class HardshipRequest(Base):
     borrower_id: Mapped[str] = mapped_column(String(64))
     debt_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # null: every debt of the borrower with the lender
     reasons: Mapped[list[str]] = mapped_column(JSON)
+    channel: Mapped[str] = mapped_column(String(16))
     circumstances: Mapped[str | None] = mapped_column(Text)
     currency: Mapped[str | None] = mapped_column(String(3))
     monthly_income: Mapped[Decimal | None] = mapped_column(Money)

@@ -12,9 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from debtflow.common.db import UTCDateTime
 from debtflow.crm.models import Base
 
-RESTRICTION_KINDS = ("cease_contact", "representative_only", "stated_times_only", "no_third_party")
-REPRESENTATIVE_KINDS = ("lawyer", "debt_adviser", "family_member", "other")
-
 
 class ContactRestriction(Base):
     """How the borrower may be contacted, as they (or their representative) asked; active until lifted."""

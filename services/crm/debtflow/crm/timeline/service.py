@@ -23,30 +23,35 @@ async def record_on_timeline(uow: UnitOfWork, events: list[CloudEvent[Any]]) -> 
     """Set-based: one entry per event, inserted in one statement. An event without a tenant (from before
     tenants) takes the tenant an event about the same debt carried; an event with one claims the debt's
     earlier tenantless entries (an old event may have come first, from another topic): one UPDATE per tenant."""
-    known = await _tenants_of_debts(uow.session, {event.payload.debt_id for event in events})
+    known = await _tenants_of_debts(uow.session, {_debt_of(event) for event in events})
     entries: list[dict[str, Any]] = []
     tenantless: dict[Any, list[dict[str, Any]]] = {}  # entries of this run still without a tenant, by debt
     claimed: dict[str, set[Any]] = {}
     for event in events:
-        payload = event.payload
+        payload, debt_id = event.payload, _debt_of(event)
         tenant = event_tenant(event)
         if tenant is None:
-            tenant = known.get(payload.debt_id)
-        elif payload.debt_id is not None:
-            known.setdefault(payload.debt_id, tenant)
-            claimed.setdefault(tenant, set()).add(payload.debt_id)
-            for entry in tenantless.pop(payload.debt_id, []):
+            tenant = known.get(debt_id)
+        elif debt_id is not None:
+            known.setdefault(debt_id, tenant)
+            claimed.setdefault(tenant, set()).add(debt_id)
+            for entry in tenantless.pop(debt_id, []):
                 entry["tenant"] = tenant
-        entry = {"tenant": tenant, "borrower_id": payload.borrower_id, "debt_id": payload.debt_id,
+        entry = {"tenant": tenant, "borrower_id": payload.borrower_id, "debt_id": debt_id,
                  "event_id": event.id, "event_type": event.type, "source_service": payload.producer,
                  "occurred_at": event.time, "summary": describe(payload)}
-        if tenant is None and payload.debt_id is not None:
-            tenantless.setdefault(payload.debt_id, []).append(entry)
+        if tenant is None and debt_id is not None:
+            tenantless.setdefault(debt_id, []).append(entry)
         entries.append(entry)
     for tenant, debt_ids in claimed.items():
         await uow.session.execute(update(TimelineEntry).where(one_of(TimelineEntry.debt_id, debt_ids),
                                                               TimelineEntry.tenant.is_(None)).values(tenant=tenant))
     await uow.session.execute(insert(TimelineEntry), entries)
+
+
+def _debt_of(event: CloudEvent[Any]) -> Any:
+    """The debt an event is about; None for one about the borrower as a whole (consent, preferences)."""
+    return getattr(event.payload, "debt_id", None)
 
 
 async def _tenants_of_debts(session: AsyncSession, debt_ids: set[Any]) -> dict[Any, str]:

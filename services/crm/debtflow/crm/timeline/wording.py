@@ -8,6 +8,12 @@ from typing import Any
 
 from debtflow.common.events import (
     BorrowerCircumstanceRecorded,
+    BorrowerConsentChanged,
+    ComplaintAcknowledged,
+    ComplaintEscalated,
+    ComplaintReceived,
+    ComplaintResolved,
+    ContactPreferencesChanged,
     ContactRestricted,
     DebtClassified,
     DebtEscalatedToLegal,
@@ -20,14 +26,19 @@ from debtflow.common.events import (
     DisputeOpened,
     DisputeResolved,
     EventPayload,
+    HardshipDeclined,
     HardshipEnded,
     HardshipGranted,
+    HardshipRequested,
+    InteractionLogged,
     LegalCaseOpened,
     LimitationUpdated,
     PaymentReceived,
     PaymentReversed,
+    SatisfactionRecorded,
     ScoreUpdated,
     StrategyAssigned,
+    VulnerabilityRecorded,
 )
 
 
@@ -118,24 +129,63 @@ def _words(code: str) -> str:
 
 
 def _dispute_opened(event: DisputeOpened) -> str:
-    return f"Dispute opened ({_words(event.reason_code)}); collection and the days-past-due clock stop"
+    about = f"{event.kind}: " if event.kind else ""
+    return f"Dispute opened ({about}{_words(event.reason_code)}); collection and the days-past-due clock stop"
 
 
 def _dispute_resolved(event: DisputeResolved) -> str:
-    return f"Dispute resolved: {event.outcome}"
+    return f"Dispute resolved: {_words(event.outcome)}"
+
+
+def _hardship_requested(event: HardshipRequested) -> str:
+    return f"Hardship relief requested ({', '.join(_words(reason) for reason in event.reasons)})"
 
 
 def _hardship_granted(event: HardshipGranted) -> str:
     until = f" until {event.ends_on}" if event.ends_on else ""
-    return f"Hardship arrangement from {event.starts_on}{until}"
+    what = _words(event.arrangement).capitalize() if event.arrangement else "Hardship arrangement"
+    review = f", review on {event.review_on}" if event.review_on else ""
+    return f"{what} granted from {event.starts_on}{until}{review}"
+
+
+def _hardship_declined(event: HardshipDeclined) -> str:
+    return "Hardship request declined; collection continues"
 
 
 def _hardship_ended(event: HardshipEnded) -> str:
     return f"Hardship arrangement ended on {event.ended_on}"
 
 
+def _consent(event: BorrowerConsentChanged) -> str:
+    return f"Consent {event.status} for {_words(event.purpose)} ({_words(event.legal_basis)})"
+
+
+def _preferences(event: ContactPreferencesChanged) -> str:
+    said = [f"prefers {_words(event.preferred_channel)}" if event.preferred_channel else None,
+            f"language {event.language}" if event.language else None,
+            f"no {', '.join(_words(channel) for channel in event.opted_out_channels)}"
+            if event.opted_out_channels else None]
+    return "Contact preferences changed" + (": " + "; ".join(part for part in said if part) if any(said) else "")
+
+
+def _interaction(event: InteractionLogged) -> str:
+    who = "" if event.party == "borrower" else f" with a {_words(event.party)}"
+    return f"{event.direction.capitalize()} {_words(event.channel)}{who}: {_words(event.outcome)}"
+
+
+def _vulnerability(event: VulnerabilityRecorded) -> str:
+    if event.active:
+        return f"Vulnerability recorded ({_words(event.kind)}); handled by {event.specialist_team}"
+    return f"Vulnerability flag removed ({_words(event.kind)})"
+
+
+def _satisfaction(event: SatisfactionRecorded) -> str:
+    return f"Satisfaction survey answered: {event.score} of 5"
+
+
 def _contact(event: ContactRestricted) -> str:
-    return f"{_words(event.restriction).capitalize()} {'recorded' if event.active else 'lifted'}"
+    channels = f" ({', '.join(_words(channel) for channel in event.channels)})" if event.channels else ""
+    return f"{_words(event.restriction).capitalize()}{channels} {'recorded' if event.active else 'lifted'}"
 
 
 def _circumstance(event: BorrowerCircumstanceRecorded) -> str:
@@ -150,16 +200,45 @@ def _limitation(event: LimitationUpdated) -> str:
     return f"Limitation period now ends on {event.limitation_expires_on}"
 
 
+def _complaint_received(event: ComplaintReceived) -> str:
+    pause = "; collection paused until it is resolved" if event.pauses_collection else ""
+    return (f"Complaint received ({_words(event.category)}, {event.severity} severity, about the "
+            f"{event.subject_kind}){pause}")
+
+
+def _complaint_acknowledged(event: ComplaintAcknowledged) -> str:
+    return "Complaint acknowledged" + (" after its deadline" if event.late else "")
+
+
+def _complaint_escalated(event: ComplaintEscalated) -> str:
+    return f"Complaint escalated (level {event.escalation_level}): {event.missed} deadline missed"
+
+
+def _complaint_resolved(event: ComplaintResolved) -> str:
+    resume = "; collection may resume" if event.collection_may_resume else ""
+    return f"Complaint resolved: {_words(event.outcome)}, root cause {_words(event.root_cause)}{resume}"
+
 #: Events about a debt that are not part of the relationship with the borrower (internal model output).
 NOT_ON_TIMELINE: frozenset[type[EventPayload]] = frozenset({ScoreUpdated})
 
 DESCRIBERS: dict[type[EventPayload], Callable[[Any], str]] = {
     DisputeOpened: _dispute_opened,
     DisputeResolved: _dispute_resolved,
+    HardshipRequested: _hardship_requested,
     HardshipGranted: _hardship_granted,
+    HardshipDeclined: _hardship_declined,
     HardshipEnded: _hardship_ended,
     ContactRestricted: _contact,
+    BorrowerConsentChanged: _consent,
+    ContactPreferencesChanged: _preferences,
+    InteractionLogged: _interaction,
+    VulnerabilityRecorded: _vulnerability,
+    SatisfactionRecorded: _satisfaction,
     BorrowerCircumstanceRecorded: _circumstance,
+    ComplaintReceived: _complaint_received,
+    ComplaintAcknowledged: _complaint_acknowledged,
+    ComplaintEscalated: _complaint_escalated,
+    ComplaintResolved: _complaint_resolved,
     DebtRestructured: _restructured,
     LimitationUpdated: _limitation,
     DebtUpdated: _updated,

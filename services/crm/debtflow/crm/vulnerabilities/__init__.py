@@ -1,0 +1,1 @@
+"""Vulnerability flags (health, bereavement, disability, financial distress, elderly): a specialist team's borrowers."""
