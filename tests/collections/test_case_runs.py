@@ -20,8 +20,7 @@ from sqlalchemy import select
 from debtflow.collections import consumers
 from debtflow.collections.cases.models import CollectionCase
 from debtflow.common.events import CloudEvent, StrategyAssigned
-from support import fresh_database
-from support.harness import Harness, classified, harness
+from support.harness import Harness, at_once_and_one_by_one, classified
 
 AS_OF = date(2026, 11, 27)
 #: Columns that hold when a case was written (and the first contact computed from that moment), not what it says.
@@ -85,22 +84,8 @@ async def test_a_run_of_classifications_at_once_leaves_what_one_at_a_time_does(
 ) -> None:
     before, run, debts = scenario()
     calls = counting_calls(monkeypatch)
-    outcomes = []
-    for deliveries in ([run], [[event] for event in run]):
-        directory = tmp_path / uuid.uuid4().hex[:6]
-        directory.mkdir()
-        async with fresh_database(db_kind, directory) as url, harness("collections", url) as service:
-            for event in before:
-                await service.deliver(event)
-            await service.settled()
-            calls.clear()
-            for events in deliveries:
-                for event in events:  # no await that yields between them: the consumer sees them in one poll
-                    await service.deliver(event)
-                await service.settled()
-            assert calls == [len(events) for events in deliveries]  # the run went to the handler in one call
-            outcomes.append(await contents(service))
-    at_once, one_by_one = outcomes
+    at_once, one_by_one = await at_once_and_one_by_one("collections", db_kind, tmp_path, before=before, run=run,
+                                                       calls=calls, contents=contents)
     assert at_once == one_by_one
 
     cases = {row["debt_id"]: row for row in one_by_one["cases"]}

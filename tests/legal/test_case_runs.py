@@ -20,8 +20,7 @@ from sqlalchemy import select
 from debtflow.common.events import CloudEvent, LegalCaseOpened
 from debtflow.legal import consumers
 from debtflow.legal.cases.models import LegalCase
-from support import fresh_database
-from support.harness import Harness, classified, escalated, harness
+from support.harness import Harness, at_once_and_one_by_one, classified, escalated
 
 AS_OF = date(2026, 11, 27)
 
@@ -89,23 +88,8 @@ async def test_a_run_of_classifications_and_escalations_at_once_leaves_what_one_
 ) -> None:
     before, run, debts = scenario()
     calls = counting_calls(monkeypatch)
-    outcomes = []
-    for deliveries in ([run], [[event] for event in run]):
-        directory = tmp_path / uuid.uuid4().hex[:6]
-        directory.mkdir()
-        async with fresh_database(db_kind, directory) as url, harness("legal", url) as service:
-            for event in before:
-                await service.deliver(event)
-            await service.settled()
-            calls.clear()
-            for events in deliveries:
-                for event in events:  # no await that yields between them: the consumer sees them in one poll
-                    await service.deliver(event)
-                await service.settled()
-            # One call for the run: both event types go to the same handler object, in the run's order.
-            assert calls == [len(events) for events in deliveries]
-            outcomes.append(await contents(service))
-    at_once, one_by_one = outcomes
+    at_once, one_by_one = await at_once_and_one_by_one("legal", db_kind, tmp_path, before=before, run=run,
+                                                       calls=calls, contents=contents)
     assert at_once == one_by_one
 
     cases = {row["debt_id"]: row for row in one_by_one["cases"]}

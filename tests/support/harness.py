@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,7 +30,7 @@ from debtflow.common.events import (
 from debtflow.common.messaging import InMemoryBroker, InMemoryBus, OutgoingRecord
 from debtflow.common.settings import settings_class_for
 from debtflow.common.web import ServiceDefinition
-from support import RunningService, eventually, running_service
+from support import RunningService, eventually, fresh_database, running_service
 
 
 def service_definition(service: str, database_url: str, **overrides: Any) -> ServiceDefinition:
@@ -143,6 +144,29 @@ async def harness(service: str, database_url: str, **overrides: Any) -> AsyncIte
     async with running_service(service_definition(service, database_url, **overrides),
                                bus=InMemoryBus(broker)) as running:
         yield Harness(service, broker, running)
+
+
+async def at_once_and_one_by_one(service: str, db_kind: str, directory: Path, *, before: list[CloudEvent[Any]],
+                                 run: list[CloudEvent[Any]], calls: list[int],
+                                 contents: Callable[[Harness], Awaitable[Any]]) -> tuple[Any, Any]:
+    """What a service holds after `run` delivered in one poll, and after it delivered one event at a time (each on
+    a fresh database, after `before`). `calls` records the handler's call sizes: asserted one call for the run."""
+    outcomes = []
+    for deliveries in ([run], [[event] for event in run]):
+        fresh = directory / uuid.uuid4().hex[:6]
+        fresh.mkdir()
+        async with fresh_database(db_kind, fresh) as url, harness(service, url) as running:
+            for event in before:
+                await running.deliver(event)
+            await running.settled()
+            calls.clear()
+            for events in deliveries:
+                for event in events:  # no await that yields between them: the consumer sees them in one poll
+                    await running.deliver(event)
+                await running.settled()
+            assert calls == [len(events) for events in deliveries]  # the run went to the handler in one call
+            outcomes.append(await contents(running))
+    return outcomes[0], outcomes[1]
 
 
 # -- event payloads with sensible defaults ----------------------------------------------------------------

@@ -12,9 +12,9 @@ from debtflow.common.auth import Actor
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import BorrowerCircumstanceRecorded
-from debtflow.common.problems import Conflict, NotFound
+from debtflow.common.problems import Conflict
 from debtflow.crm.borrowers.repository import borrower_of, check_debt_of
-from debtflow.crm.checks import not_in_future, require_state
+from debtflow.crm.checks import locked_or_404, not_in_future, require_state
 from debtflow.crm.circumstances.models import BorrowerCircumstance
 from debtflow.crm.circumstances.schemas import CircumstanceIn, WithdrawalIn
 from debtflow.crm.screening import NotesPolicy, screened
@@ -47,11 +47,7 @@ async def record_circumstance(uow: UnitOfWork, borrower_id: str, request: Circum
 async def withdraw_circumstance(uow: UnitOfWork, circumstance_id: uuid.UUID, withdrawal: WithdrawalIn, *,
                                 actor: Actor, today: date) -> BorrowerCircumstance:
     """Recorded in error, or no longer true (released, bankruptcy discharged): the flag comes off the debts."""
-    found = await uow.session.scalars(select(BorrowerCircumstance).where(BorrowerCircumstance.id == circumstance_id)
-                                      .with_for_update())
-    circumstance = found.first()
-    if circumstance is None:
-        raise NotFound(f"no circumstance {circumstance_id}")
+    circumstance = await locked_or_404(uow.session, BorrowerCircumstance, circumstance_id, what="circumstance")
     require_state(circumstance.status, ("active",), what=f"circumstance {circumstance_id}", move="withdraw")
     circumstance.status, circumstance.withdrawal_reason = "withdrawn", withdrawal.reason
     circumstance.withdrawn_by, circumstance.withdrawn_at = actor.identity, utcnow()

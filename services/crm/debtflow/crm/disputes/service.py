@@ -15,7 +15,7 @@ from debtflow.common.events import DisputeOpened, DisputeResolved
 from debtflow.common.pagination import decode_cursor, page_of
 from debtflow.common.problems import Conflict, InvalidInput, NotFound, field_error
 from debtflow.crm.borrowers.repository import borrower_of, check_debt_of
-from debtflow.crm.checks import not_in_future, require_state
+from debtflow.crm.checks import locked_or_404, not_in_future, require_state
 from debtflow.crm.disputes.models import Dispute
 from debtflow.crm.disputes.schemas import DisputeIn, DisputeResolutionIn
 from debtflow.crm.screening import NotesPolicy, screened
@@ -43,7 +43,7 @@ async def open_dispute(uow: UnitOfWork, request: DisputeIn, *, actor: Actor, tod
 
 async def resolve_dispute(uow: UnitOfWork, dispute_id: uuid.UUID, resolution: DisputeResolutionIn, *,
                           actor: Actor, today: date) -> Dispute:
-    dispute = await _locked(uow.session, dispute_id)
+    dispute = await locked_or_404(uow.session, Dispute, dispute_id, what="dispute")
     require_state(dispute.status, ("open",), what=f"dispute {dispute_id}", move="resolve")
     now = utcnow()
     resolved_on = not_in_future(resolution.resolved_on, today, "resolved_on")
@@ -80,13 +80,6 @@ async def list_disputes(session: AsyncSession, *, borrower_id: str | None, tenan
         query = query.where((Dispute.opened_at < opened_at) | ((Dispute.opened_at == opened_at) & (Dispute.id < last_id)))
     rows = list(await session.scalars(query.order_by(Dispute.opened_at.desc(), Dispute.id.desc()).limit(limit + 1)))
     return page_of(rows, limit, lambda dispute: (dispute.opened_at, dispute.id))
-
-
-async def _locked(session: AsyncSession, dispute_id: uuid.UUID) -> Dispute:
-    dispute = (await session.scalars(select(Dispute).where(Dispute.id == dispute_id).with_for_update())).first()
-    if dispute is None:
-        raise NotFound(f"no dispute {dispute_id}")
-    return dispute
 
 
 async def _refuse_second_open(session: AsyncSession, tenant: str, borrower_id: str,

@@ -16,7 +16,7 @@ from debtflow.common.events import HardshipDeclined, HardshipEnded, HardshipGran
 from debtflow.common.pagination import decode_cursor, page_of
 from debtflow.common.problems import Forbidden, InvalidInput, NotFound, field_error
 from debtflow.crm.borrowers.repository import borrower_of, check_debt_of
-from debtflow.crm.checks import not_in_future, require_state
+from debtflow.crm.checks import locked_or_404, not_in_future, require_state
 from debtflow.crm.hardship.models import HardshipRequest
 from debtflow.crm.hardship.schemas import HardshipDecisionIn, HardshipEndIn, HardshipRequestIn
 from debtflow.crm.screening import NotesPolicy, screened
@@ -42,7 +42,7 @@ async def request_hardship(uow: UnitOfWork, request: HardshipRequestIn, *, actor
 async def decide_hardship(uow: UnitOfWork, hardship_id: uuid.UUID, decision: HardshipDecisionIn, *,
                           actor: Actor, today: date) -> HardshipRequest:
     """Four eyes: whoever recorded the request does not decide it."""
-    hardship = await _locked(uow.session, hardship_id)
+    hardship = await locked_or_404(uow.session, HardshipRequest, hardship_id, what="hardship request")
     require_state(hardship.status, ("requested",), what=f"hardship request {hardship_id}", move="decide")
     if actor.identity == hardship.requested_by:
         raise Forbidden("the person who recorded a hardship request does not decide it", slug="four-eyes")
@@ -87,7 +87,7 @@ def _grant(hardship: HardshipRequest, decision: HardshipDecisionIn, *, today: da
 
 async def end_hardship(uow: UnitOfWork, hardship_id: uuid.UUID, ending: HardshipEndIn, *,
                        actor: Actor, today: date) -> HardshipRequest:
-    hardship = await _locked(uow.session, hardship_id)
+    hardship = await locked_or_404(uow.session, HardshipRequest, hardship_id, what="hardship request")
     require_state(hardship.status, ("granted",), what=f"hardship request {hardship_id}", move="end")
     now = utcnow()
     ended_on = not_in_future(ending.ended_on, today, "ended_on")
@@ -127,11 +127,3 @@ async def list_hardship(session: AsyncSession, *, borrower_id: str | None, tenan
                             | ((HardshipRequest.requested_at == requested_at) & (HardshipRequest.id < last_id)))
     query = query.order_by(HardshipRequest.requested_at.desc(), HardshipRequest.id.desc()).limit(limit + 1)
     return page_of(list(await session.scalars(query)), limit, lambda row: (row.requested_at, row.id))
-
-
-async def _locked(session: AsyncSession, hardship_id: uuid.UUID) -> HardshipRequest:
-    found = await session.scalars(select(HardshipRequest).where(HardshipRequest.id == hardship_id).with_for_update())
-    hardship = found.first()
-    if hardship is None:
-        raise NotFound(f"no hardship request {hardship_id}")
-    return hardship

@@ -17,7 +17,7 @@ from debtflow.common.logging import get_logger
 from debtflow.common.pii import FieldCipher, mask_keep, mask_name
 from debtflow.common.problems import NotFound
 from debtflow.crm.borrowers.repository import borrower_of, check_debt_of
-from debtflow.crm.checks import require_state
+from debtflow.crm.checks import locked_or_404, require_state
 from debtflow.crm.restrictions.models import ContactRestriction
 from debtflow.crm.restrictions.schemas import LiftIn, RestrictionIn
 from debtflow.crm.screening import NotesPolicy, screened
@@ -52,11 +52,7 @@ async def record_restriction(uow: UnitOfWork, borrower_id: str, request: Restric
 
 async def lift_restriction(uow: UnitOfWork, restriction_id: uuid.UUID, lift: LiftIn, *,
                            actor: Actor, today: date) -> ContactRestriction:
-    found = await uow.session.scalars(select(ContactRestriction).where(ContactRestriction.id == restriction_id)
-                                      .with_for_update())
-    restriction = found.first()
-    if restriction is None:
-        raise NotFound(f"no contact restriction {restriction_id}")
+    restriction = await locked_or_404(uow.session, ContactRestriction, restriction_id, what="contact restriction")
     require_state(restriction.status, ("active",), what=f"contact restriction {restriction_id}", move="lift")
     restriction.status, restriction.lift_reason = "lifted", lift.reason
     restriction.lifted_by, restriction.lifted_at = actor.identity, utcnow()

@@ -13,9 +13,9 @@ from debtflow.common.auth import Actor
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import VulnerabilityRecorded
-from debtflow.common.problems import Conflict, NotFound
+from debtflow.common.problems import Conflict
 from debtflow.crm.borrowers.repository import borrower_of
-from debtflow.crm.checks import require_state
+from debtflow.crm.checks import locked_or_404, require_state
 from debtflow.crm.screening import NotesPolicy, screened
 from debtflow.crm.vulnerabilities.models import VulnerabilityFlag
 from debtflow.crm.vulnerabilities.schemas import RemovalIn, VulnerabilityIn
@@ -42,11 +42,7 @@ async def flag_vulnerability(uow: UnitOfWork, borrower_id: str, request: Vulnera
 
 async def remove_vulnerability(uow: UnitOfWork, vulnerability_id: uuid.UUID, removal: RemovalIn, *,
                                actor: Actor) -> VulnerabilityFlag:
-    found = await uow.session.scalars(select(VulnerabilityFlag).where(VulnerabilityFlag.id == vulnerability_id)
-                                      .with_for_update())
-    flag = found.first()
-    if flag is None:
-        raise NotFound(f"no vulnerability flag {vulnerability_id}")
+    flag = await locked_or_404(uow.session, VulnerabilityFlag, vulnerability_id, what="vulnerability flag")
     require_state(flag.status, ("active",), what=f"vulnerability flag {vulnerability_id}", move="remove")
     flag.status, flag.removal_reason, flag.removed_by, flag.removed_at = "removed", removal.reason, actor.identity, utcnow()
     _announce(uow, flag, active=False)
