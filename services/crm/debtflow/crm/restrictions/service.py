@@ -13,17 +13,15 @@ from debtflow.common.auth import Actor
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
 from debtflow.common.events import AllowedContactTime, ContactRestricted
-from debtflow.common.logging import get_logger
 from debtflow.common.pii import FieldCipher, mask_keep, mask_name
 from debtflow.common.problems import NotFound
+from debtflow.crm.borrowers.personal_data import may_see_personal_data
 from debtflow.crm.borrowers.repository import borrower_of, check_debt_of
 from debtflow.crm.checks import locked_or_404, require_state
 from debtflow.crm.restrictions.models import ContactRestriction
 from debtflow.crm.restrictions.schemas import LiftIn, RestrictionIn
 from debtflow.crm.screening import NotesPolicy, screened
 
-log = get_logger(__name__)
-PII_READ = "pii:read"
 #: Associated data of the representative's fields at rest: they decrypt only here.
 REST = "crm.representative"
 
@@ -93,12 +91,10 @@ async def restrictions_of(session: AsyncSession, borrower_id: str, *, tenant: st
 
 def restriction_view(restriction: ContactRestriction, cipher: FieldCipher, *, actor: Actor) -> dict[str, Any]:
     """The restriction as the caller may see it: the representative's name and contact masked without pii:read."""
-    unmasked = actor.can(PII_READ)
-    representative = None
+    representative, unmasked = None, False
     if restriction.representative_kind is not None:
-        if unmasked:
-            log.info("personal data disclosed", actor=actor.subject, borrower_id=restriction.borrower_id,
-                     tenant=restriction.tenant, record=f"contact restriction {restriction.id}")
+        unmasked = may_see_personal_data(actor, borrower_id=restriction.borrower_id, tenant=restriction.tenant,
+                                         what=f"contact restriction {restriction.id}")
         name = cipher.decrypt(restriction.representative_name_enc or "", context=f"{REST}.name")
         contact = cipher.decrypt(restriction.representative_contact_enc or "", context=f"{REST}.contact")
         representative = {"kind": restriction.representative_kind,
@@ -107,4 +103,4 @@ def restriction_view(restriction: ContactRestriction, cipher: FieldCipher, *, ac
     return {column: getattr(restriction, column) for column in (
         "id", "tenant", "borrower_id", "debt_id", "kind", "channels", "allowed_times", "reason", "status",
         "recorded_by", "recorded_at", "lifted_by", "lifted_at", "lift_reason")} | {
-        "representative": representative, "masked": not unmasked and representative is not None}
+        "representative": representative, "masked": representative is not None and not unmasked}
