@@ -1,0 +1,1 @@
+"""Channels: the contact data replica, message templates and their wording check, gateways, delivery receipts."""
