@@ -3,12 +3,13 @@ signed delivery receipts (no token: the HMAC signature is the credential)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 from pydantic import ValidationError
 
 from debtflow.collections.channels import receipts, templates
+from debtflow.collections.channels.rules import CHANNELS
 from debtflow.collections.channels.schemas import (
     Channel,
     Language,
@@ -21,7 +22,7 @@ from debtflow.collections.channels.schemas import (
 from debtflow.collections.channels.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from debtflow.common.auth import Actor, Role, Staff, require_roles
 from debtflow.common.pagination import DEFAULT_LIMIT, After, Limit, Page, decode_cursor, page_of
-from debtflow.common.problems import InvalidInput, field_error, validation_errors
+from debtflow.common.problems import InvalidInput, NotFound, field_error, validation_errors
 from debtflow.common.web import ReadSession, Runtime, UnitOfWorks, answers, named_schema, service_router
 from debtflow.common.web.app import read_body
 from debtflow.common.web.bodies import JsonRefused, decode_json, refused_body
@@ -64,7 +65,9 @@ async def template_versions(code: Code, session: ReadSession, _: Staff) -> Templ
     f"`DEBTFLOW_COLLECTIONS_RECEIPT_SECRET` over `<{TIMESTAMP_HEADER}>.<raw body>`, the timestamp in Unix "
     "seconds. A missing, wrong or stale signature, or a receipt id seen before, is 401.")
 async def delivery_receipt(
-    gateway: Literal["sms", "robo_call", "letter", "email"], request: Request, uow: UnitOfWorks, runtime: Runtime,
+    gateway: Annotated[str, Path(max_length=32, description="The channel whose provider calls back: sms, robo_call, "
+                                 "letter or email.")],
+    request: Request, uow: UnitOfWorks, runtime: Runtime,
     timestamp: Annotated[str | None, Header(alias=TIMESTAMP_HEADER, max_length=20)] = None,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER, max_length=100)] = None,
 ) -> ReceiptOut:
@@ -73,6 +76,8 @@ async def delivery_receipt(
     receipts.check_signature(secret=settings.receipt_secret.get_secret_value(),
                              tolerance_seconds=settings.receipt_tolerance_seconds, timestamp=timestamp,
                              claimed=signature, body=body)
+    if gateway not in CHANNELS:  # checked after the signature: an unsigned caller learns nothing
+        raise NotFound(f"no gateway {gateway[:32]}; receipts go to one of {', '.join(CHANNELS)}")
     receipt = _parsed(body)
     async with uow() as unit:
         message = await receipts.record_receipt(unit, gateway=gateway, receipt=receipt)
