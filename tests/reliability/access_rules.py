@@ -8,6 +8,9 @@ matrix. A row names the roles that pass the role check (anyone else gets 403, a 
 from __future__ import annotations
 
 PUBLIC = frozenset({"public"})
+#: Authenticated by the caller's HMAC signature, not a token (providers' delivery receipts): no token or role
+#: gets past it, so every cell of the matrix, sent without a signature, is 401.
+SIGNED = frozenset({"signed"})
 
 STAFF = frozenset({"collector", "legal", "risk", "supervisor", "auditor", "admin"})
 LENDER = frozenset({"lender"})
@@ -65,6 +68,11 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
         **OPERATIONS_ENDPOINTS,
         "GET /v1/cases/{debt_id}": STAFF,
         "POST /v1/cases/{debt_id}:escalate": frozenset({"collector", "supervisor"}),
+        # Templates: supervisors add versions, staff read them; providers post receipts signed, without a token.
+        "GET /v1/templates": STAFF,
+        "POST /v1/templates": frozenset({"supervisor"}),
+        "GET /v1/templates/{code}": STAFF,
+        "POST /v1/channels/receipts/{gateway}": SIGNED,
     },
     "legal": {
         **OPERATIONS_ENDPOINTS,

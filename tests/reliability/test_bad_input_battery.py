@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from reliability.access_rules import ACCESS, PUBLIC
+from reliability.access_rules import ACCESS, PUBLIC, SIGNED
 from reliability.operations import operation_url
 
 from support import token
@@ -326,7 +326,9 @@ def _refusal(reply: Any, case: Case, batch: bool) -> tuple[set[str], str | None]
 async def test_every_hostile_value_is_refused_naming_its_field_and_nothing_is_stored(service: Harness) -> None:
     document = (await service.client.get("/openapi.json")).json()
     schemas = Schemas(document)
-    operations = list(_write_operations(document))
+    # A signed operation reads no body before its signature holds: its service's own tests send signed bad bodies.
+    operations = [operation for operation in _write_operations(document)
+                  if ACCESS[service.service][operation.key] != SIGNED]
     wrong: list[str] = []
     gaps_seen: set[tuple[str, str, str]] = set()
     cases_sent = 0

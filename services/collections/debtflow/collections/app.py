@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from debtflow.collections.cases import api as cases
+from debtflow.collections.channels import api as channels
 from debtflow.collections.consumers import build_handlers
 from debtflow.collections.models import Base
 from debtflow.collections.settings import CollectionsSettings
@@ -17,7 +18,7 @@ def build_definition(settings: CollectionsSettings | None = None) -> ServiceDefi
         description="Collection cases: a strategy per segment, first contact inside permitted hours, escalation.",
         settings=settings,
         metadata=Base.metadata,
-        routers=[cases.router],
+        routers=[cases.router, channels.router],
         handlers=build_handlers(settings),
     )
 

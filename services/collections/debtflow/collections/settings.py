@@ -6,11 +6,12 @@ from datetime import time
 
 from pydantic import Field, model_validator
 
+from debtflow.collections.channels.settings import ChannelSettings
 from debtflow.common.clock import TimeZoneName
 from debtflow.common.settings import ServiceSettings
 
 
-class CollectionsSettings(ServiceSettings):
+class CollectionsSettings(ChannelSettings, ServiceSettings):
     service_name = "collections"
     default_port = 8003
 
