@@ -1,4 +1,4 @@
-"""Collections strategy as pure functions: the strategy each DPD bucket gets and the first permitted contact time."""
+"""The first permitted contact time as a pure function, across time zones and DST changes."""
 
 from __future__ import annotations
 
@@ -8,38 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from debtflow.collections.contact_policy.rules import ContactWindow, first_permitted_contact
-from debtflow.collections.strategies.rules import DEFAULT_STRATEGIES, FALLBACK_STRATEGY, strategy_for_bucket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WINDOW = ContactWindow(start=time(8, 0), end=time(21, 0), zone=SHANGHAI)
-
-
-@pytest.mark.parametrize(
-    ("bucket", "code", "channel"),
-    [
-        ("M0", "early-reminder", "sms"),
-        ("M1", "early-reminder", "sms"),
-        ("M2", "early-call", "call"),
-        ("M3", "intensive-call", "call"),
-        ("M4", "formal-demand", "letter"),
-        ("M5", "formal-demand", "letter"),
-        ("M6", "pre-legal", "letter"),
-        ("M6+", "agency-recovery", "agency"),
-    ],
-)
-def test_each_default_bucket_gets_its_strategy_and_first_channel(bucket: str, code: str, channel: str) -> None:
-    strategy = strategy_for_bucket(bucket)
-    assert (strategy.code, strategy.first_channel) == (code, channel)
-
-
-def test_the_table_covers_exactly_the_default_buckets() -> None:
-    assert set(DEFAULT_STRATEGIES) == {"M0", "M1", "M2", "M3", "M4", "M5", "M6", "M6+"}
-
-
-@pytest.mark.parametrize("bucket", ["M7", "X1", "", "m1"])
-def test_an_unknown_bucket_gets_the_fallback_strategy(bucket: str) -> None:
-    assert strategy_for_bucket(bucket) == FALLBACK_STRATEGY
-    assert FALLBACK_STRATEGY.code == "agency-recovery"
 
 
 def _utc(text: str) -> datetime:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from debtflow.collections.cases import service
-from debtflow.collections.cases.schemas import CaseOut, EscalationIn
+from debtflow.collections.cases.schemas import CaseOut, EscalationIn, PlannedActionOut
 from debtflow.common.auth import STAFF_ROLES, Actor, Role, require_roles
 from debtflow.common.web import ReadSession, UnitOfWorks, answers, service_router
 
@@ -27,3 +27,9 @@ async def escalate(debt_id: uuid.UUID, body: EscalationIn, uow: UnitOfWorks, act
     async with uow() as unit:
         case = await service.escalate_to_legal(unit, debt_id=debt_id, reason_code=body.reason_code, actor=actor)
     return CaseOut.model_validate(case)
+
+
+@router.get("/cases/{debt_id}/actions", summary="The steps planned and carried out for a debt, newest first",
+            responses=answers(404))
+async def case_actions(debt_id: uuid.UUID, session: ReadSession, _: Staff) -> list[PlannedActionOut]:
+    return [PlannedActionOut.model_validate(action) for action in await service.actions_of(session, debt_id)]

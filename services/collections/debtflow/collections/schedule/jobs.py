@@ -1,0 +1,115 @@
+"""The dispatcher collections runs by itself: every `dispatch_interval_seconds` it carries out the due steps
+(on every replica; the claims' row locks keep two from taking one step), and once a day plans the steps of cases
+that have none."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
+
+from debtflow.collections.cases.service import escalate_to_legal
+from debtflow.collections.channels import service as channels
+from debtflow.collections.contact_policy.profiles import ContactPolicy
+from debtflow.collections.schedule.models import PlannedAction
+from debtflow.collections.schedule.service import (
+    Claimed,
+    StepResult,
+    claim_due,
+    finish_steps,
+    plan_day,
+    settle_without_gateway,
+)
+from debtflow.common.clock import utcnow
+from debtflow.common.logging import get_logger
+
+log = get_logger(__name__)
+
+
+async def dispatch_due(runtime: Any, gateways: Any, *, now: datetime | None = None, limit: int = 200) -> int:
+    """Carry out up to `limit` due steps; returns how many were claimed (0: nothing was due)."""
+    now = now or utcnow()
+    settings = runtime.settings
+    policy = ContactPolicy.from_settings(settings)
+    async with runtime.uow() as unit:
+        await _release_interrupted(unit, now - timedelta(seconds=settings.dispatch_stale_after_seconds))
+        claimed = await claim_due(unit, now=now, limit=limit, policy=policy)
+        results: list[tuple[Claimed, StepResult]] = []
+        to_send: list[Claimed] = []
+        for item in claimed:
+            result = settle_without_gateway(item, now)
+            if result is None:
+                item.action.status, item.action.attempts = "dispatching", item.action.attempts + 1
+                item.action.decided_at = now  # when it was claimed: a claim this old was interrupted
+                to_send.append(item)
+            else:
+                results.append((item, result))
+    results += await _send(runtime, gateways, to_send, now)
+    if results:
+        async with runtime.uow() as unit:
+            await finish_steps(unit, results, now=now, escalate=escalate_to_legal, policy=policy)
+    return len(claimed)
+
+
+async def _send(runtime: Any, gateways: Any, items: list[Claimed], now: datetime) -> list[tuple[Claimed, StepResult]]:
+    """Render and send outside any transaction, then record each message in one short one."""
+    if not items:
+        return []
+    messages = [channels.OutboundMessage(
+        action_id=item.action.id, debt_id=item.action.debt_id, borrower_id=item.action.borrower_id,
+        tenant=item.action.tenant, channel=item.action.channel, template_code=item.action.template_code,
+        tone=item.action.tone, language=None) for item in items]
+    async with runtime.sessions() as session:
+        prepared = await channels.prepare(session, runtime.settings, messages)
+    outcomes: list[tuple[Claimed, StepResult]] = []
+    sent: list[tuple[Any, Any]] = []
+    for item, ready in zip(items, prepared, strict=True):
+        if isinstance(ready, channels.Unsendable):
+            outcomes.append((item, StepResult("suppressed", rule=f"channel.{ready.reason}")))
+            continue
+        result = await channels.send(gateways, ready)
+        sent.append((ready, result))
+        outcomes.append((item, StepResult("sent" if result.accepted else "failed",
+                                          rule=None if result.accepted else "gateway_error")))
+    async with runtime.uow() as unit:
+        for ready, result in sent:
+            await channels.record_sent(unit, ready, result)
+    return outcomes
+
+
+async def _release_interrupted(unit: Any, stale_before: datetime) -> None:
+    """Steps left `dispatching` by a replica that died between its two transactions go back to be sent again:
+    at least once, never lost (gateways pass the action id to providers, which drop repeats)."""
+    await unit.session.execute(
+        update(PlannedAction).where(PlannedAction.status == "dispatching", PlannedAction.decided_at < stale_before)
+        .values(status="scheduled").execution_options(synchronize_session=False))
+
+
+async def collection_dispatcher(runtime: Any, stopping: asyncio.Event) -> None:
+    """Every interval, carry out what is due (in rounds until nothing is), and plan the day once a day."""
+    settings = runtime.settings
+    gateways = channels.build_gateways(settings)
+    planned_on = None
+    while not stopping.is_set():
+        try:
+            await asyncio.wait_for(stopping.wait(), settings.dispatch_interval_seconds)
+            return
+        except TimeoutError:
+            pass
+        try:
+            today = utcnow().date()
+            if planned_on != today:
+                planned = await plan_day(runtime.uow, policy=ContactPolicy.from_settings(settings))
+                planned_on = today
+                if planned:
+                    log.info("collection steps planned", actions=planned)
+            while await dispatch_due(runtime, gateways, limit=settings.dispatch_batch_size):
+                if stopping.is_set():
+                    return
+        except (DBAPIError, OSError) as error:
+            log.warning("collection dispatch failed; trying again later", error=repr(error)[:300])
+        except Exception as error:  # a bad row must not stop dispatching for good
+            log.error("collection dispatch failed", error=repr(error)[:300])
