@@ -12,6 +12,8 @@ import pytest
 
 from debtflow.common.docs import generated_files, repo_root
 from debtflow.common.events import (
+    AgencyPlaced,
+    AgencyRecalled,
     AllowedContactTime,
     BalanceSnapshot,
     BorrowerCircumstanceRecorded,
@@ -26,6 +28,7 @@ from debtflow.common.events import (
     ContactPointChanged,
     ContactPreferencesChanged,
     ContactRestricted,
+    CostIncurred,
     DebtClassified,
     DebtEscalatedToLegal,
     DebtRegistered,
@@ -239,8 +242,24 @@ def _crm_samples() -> dict[type[EventPayload], Any]:
     }
 
 
+def _agency_samples() -> dict[type[EventPayload], Any]:
+    ids = {"debt_id": DEBT_ID, "borrower_id": "BR-88812"}
+    placement = uuid.uuid4()
+    return {
+        AgencyPlaced: lambda: AgencyPlaced(**ids, placement_id=placement, agency_code="acme-recoveries",
+                                           dpd_bucket="M6+", exposure="12400.40", currency="CNY", schedule_version=2,
+                                           commission_rate_percent="18.50", placed_at=WHEN, expires_at=WHEN),
+        AgencyRecalled: lambda: AgencyRecalled(**ids, placement_id=placement, agency_code="acme-recoveries",
+                                               reason="expired", recalled_at=WHEN),
+        CostIncurred: lambda: CostIncurred(**ids, cost_id=uuid.uuid4(), kind="agency_commission", channel="agency",
+                                           quantity="1000.00", unit_cost="0.1850", amount="185.00", currency="CNY",
+                                           source_id=str(uuid.uuid4()), incurred_at=WHEN),
+    }
+
+
 PAYLOADS = {
     **_crm_samples(),
+    **_agency_samples(),
     DebtUpdated: _updated,
     PaymentReceived: _payment,
     PaymentReversed: _reversal,

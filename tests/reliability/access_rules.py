@@ -15,6 +15,9 @@ SIGNED = frozenset({"signed"})
 STAFF = frozenset({"collector", "legal", "risk", "supervisor", "auditor", "admin"})
 LENDER = frozenset({"lender"})
 ADMIN = frozenset({"admin"})
+#: A collection agency: only its own placements, under /v1/agency/ (its code is the token's `agency` claim).
+AGENCY = frozenset({"agency"})
+SUPERVISOR = frozenset({"supervisor"})
 #: Lending cores read what they registered (scoped to their own data); staff read everything.
 LENDER_OR_STAFF = LENDER | STAFF
 
@@ -68,6 +71,27 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
         **OPERATIONS_ENDPOINTS,
         "GET /v1/cases/{debt_id}": STAFF,
         "POST /v1/cases/{debt_id}:escalate": frozenset({"collector", "supervisor"}),
+        # Contracting agencies, their commission and what they are given are a supervisor's decisions.
+        "POST /v1/agencies": SUPERVISOR,
+        "GET /v1/agencies": STAFF,
+        "GET /v1/agencies/{code}": STAFF,
+        "PATCH /v1/agencies/{code}": SUPERVISOR,
+        "GET /v1/agencies/{code}/performance": STAFF,
+        "POST /v1/placement-rules": SUPERVISOR,
+        "GET /v1/placement-rules": STAFF,
+        "PATCH /v1/placement-rules/{rule_id}": SUPERVISOR,
+        "POST /v1/placements:run": SUPERVISOR,
+        "POST /v1/cases/{debt_id}:place": SUPERVISOR,
+        "POST /v1/placements/{placement_id}:recall": SUPERVISOR,
+        "GET /v1/placements": STAFF,
+        "GET /v1/placements/{placement_id}": STAFF,
+        "GET /v1/agency/placements": AGENCY,
+        "GET /v1/agency/placements/{placement_id}": AGENCY,
+        "POST /v1/agency/placements/{placement_id}/contacts": AGENCY,
+        "POST /v1/agency/placements/{placement_id}/payments": AGENCY,
+        "GET /v1/agency/placements/{placement_id}/payments": AGENCY,
+        "GET /v1/costs/summary": STAFF,
+        "GET /v1/sla": STAFF,
         # Templates: supervisors add versions, staff read them; providers post receipts signed, without a token.
         "GET /v1/templates": STAFF,
         "POST /v1/templates": frozenset({"supervisor"}),

@@ -53,9 +53,14 @@ def _asyncpg_dsn(url: Any) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def token(*roles: str, subject: str = "lending-core-a", permissions: Iterable[str] = ()) -> dict[str, str]:
-    """An Authorization header with a development token."""
-    issued = TokenService(secret=DEVELOPMENT_AUTH_SECRET).issue(subject=subject, roles=roles, permissions=permissions)
+def token(*roles: str, subject: str = "lending-core-a", permissions: Iterable[str] = (),
+          agency: str | None = None) -> dict[str, str]:
+    """An Authorization header with a development token. `agency`: a collection agency's code claim (an agency
+    token without one is refused, so the agency role gets `agency-a` unless told otherwise)."""
+    if agency is None and "agency" in roles:
+        agency = "agency-a"
+    issued = TokenService(secret=DEVELOPMENT_AUTH_SECRET).issue(subject=subject, roles=roles, permissions=permissions,
+                                                                agency=agency)
     return {"Authorization": f"Bearer {issued}"}
 
 

@@ -28,6 +28,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     AUDITOR = "auditor"
     ADMIN = "admin"  # operations: outbox replay, migrations
+    AGENCY = "agency"  # a collection agency: its own placements only (the token's `agency` claim)
 
 
 #: Roles of people who may read the debt book (everything but a lending core's write-only role).
@@ -65,12 +66,14 @@ _LATIN_LOOKALIKES = str.maketrans({
 @dataclass(frozen=True)
 class Actor:
     """Who is calling: token subject, roles, fine-grained permissions (e.g. `pii:read`) and, for a lending core,
-    the tenant its token names explicitly (else the tenant map decides, see `debtflow.common.tenants`)."""
+    the tenant its token names explicitly (else the tenant map decides, see `debtflow.common.tenants`); for a
+    collection agency, the agency's code (`agency` claim), which scopes it to its own placements."""
 
     subject: str
     roles: frozenset[str]
     permissions: frozenset[str] = frozenset()
     tenant: str | None = None
+    agency: str | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -88,7 +91,8 @@ class TokenService:
         self.audience = audience
 
     def issue(self, *, subject: str, roles: Iterable[str], permissions: Iterable[str] = (),
-              tenant: str | None = None, ttl: timedelta = timedelta(hours=12)) -> str:
+              tenant: str | None = None, agency: str | None = None,
+              ttl: timedelta = timedelta(hours=12)) -> str:
         unknown = set(roles) - set(Role)
         if unknown:
             raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
@@ -99,6 +103,8 @@ class TokenService:
         }
         if tenant is not None:
             claims["tenant"] = tenant
+        if agency is not None:
+            claims["agency"] = agency
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def verify(self, token: str) -> Actor:
@@ -156,7 +162,7 @@ def _not_yet_valid(token: str) -> str:
 def _actor(claims: dict[str, Any]) -> Actor:
     """The verified claims as an actor, refusing what a debtflow-issued token never carries."""
     subject, roles, permissions = claims["sub"], claims.get("roles", []), claims.get("permissions", [])
-    tenant = claims.get("tenant")
+    tenant, agency = claims.get("tenant"), claims.get("agency")
     if not subject.strip():
         raise Unauthenticated("the token names no subject", invalid_token=True)
     if not _strings(roles) or not _strings(permissions):
@@ -169,7 +175,10 @@ def _actor(claims: dict[str, Any]) -> Actor:
                               invalid_token=True)
     if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
         raise Unauthenticated("the token's tenant claim must be a non-empty string", invalid_token=True)
-    return Actor(subject=subject, roles=frozenset(roles), permissions=frozenset(permissions), tenant=tenant)
+    if agency is not None and (not isinstance(agency, str) or not agency.strip()):
+        raise Unauthenticated("the token's agency claim must be a non-empty string", invalid_token=True)
+    return Actor(subject=subject, roles=frozenset(roles), permissions=frozenset(permissions), tenant=tenant,
+                 agency=agency)
 
 
 def _strings(value: Any) -> bool:

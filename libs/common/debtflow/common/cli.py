@@ -35,7 +35,7 @@ def cmd_token(args: argparse.Namespace) -> int:
                           audience=settings.auth_audience)
     subject = args.subject or ("lending-core" if args.role == ["lender"] else f"local-{args.role[0]}")
     print(tokens.issue(subject=subject, roles=args.role, permissions=args.permission or [], tenant=args.tenant,
-                       ttl=timedelta(minutes=args.ttl_minutes)))
+                       agency=args.agency, ttl=timedelta(minutes=args.ttl_minutes)))
     return 0
 
 
@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--subject", help="token subject; for a lending core, its source-system id")
     token.add_argument("--permission", action="append", help="extra permission, e.g. pii:read")
     token.add_argument("--tenant", help="a lending core's tenant, when DEBTFLOW_TENANTS does not list its subject")
+    token.add_argument("--agency", help="a collection agency's code, for --role agency (its own placements only)")
     token.add_argument("--ttl-minutes", type=int, default=12 * 60)
     token.set_defaults(handler=cmd_token)
 

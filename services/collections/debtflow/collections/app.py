@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from debtflow.collections.agencies import api as agencies
+from debtflow.collections.agencies.jobs import placement_expiry
 from debtflow.collections.cases import api as cases
+from debtflow.collections.costs import api as costs
+from debtflow.collections.sla import api as sla
+from debtflow.collections.sla.jobs import sla_metrics
 from debtflow.collections.channels import api as channels
 from debtflow.collections.consumers import build_handlers
 from debtflow.collections.models import Base
@@ -18,8 +23,9 @@ def build_definition(settings: CollectionsSettings | None = None) -> ServiceDefi
         description="Collection cases: a strategy per segment, first contact inside permitted hours, escalation.",
         settings=settings,
         metadata=Base.metadata,
-        routers=[cases.router, channels.router],
+        routers=[cases.router, channels.router, agencies.router, costs.router, sla.router],
         handlers=build_handlers(settings),
+        background=[placement_expiry, sla_metrics],
     )
 
 

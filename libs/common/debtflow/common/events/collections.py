@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
@@ -11,12 +12,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from debtflow.common.events.base import EventPayload, event
 from debtflow.common.events.classification import DpdBucket
 from debtflow.common.events.intake import ExternalRef
-from debtflow.common.money import CurrencyCode, NonNegativeMoney
+from debtflow.common.money import CurrencyCode, Money, NonNegativeMoney
 
 ContactChannel = Literal["sms", "call", "email", "letter", "field_visit", "agency"]
 
 
 __all__ = [
+    "AgencyPlaced",
+    "AgencyRecalled",
+    "CostIncurred",
     "DebtEscalatedToLegal",
     "DebtRestructured",
     "DebtSettled",
@@ -79,3 +83,54 @@ class DebtRestructured(EventPayload):
     restructured_on: date
     plan_id: UUID
     restructured_at: AwareDatetime
+
+
+@event("debtflow.collection.agency_placed.v1", producer="collections")
+class AgencyPlaced(EventPayload):
+    """A debt was placed with a collection agency for a term, under the agency's commission schedule version."""
+
+    placement_id: UUID
+    debt_id: UUID
+    borrower_id: ExternalRef
+    agency_code: str = Field(min_length=1, max_length=32)
+    dpd_bucket: DpdBucket
+    exposure: NonNegativeMoney
+    currency: CurrencyCode
+    schedule_version: int = Field(ge=1)
+    commission_rate_percent: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
+    placed_at: AwareDatetime
+    expires_at: AwareDatetime
+
+
+@event("debtflow.collection.agency_recalled.v1", producer="collections")
+class AgencyRecalled(EventPayload):
+    """A placement ended before or at its term: the agency must stop working the debt."""
+
+    placement_id: UUID
+    debt_id: UUID
+    borrower_id: ExternalRef
+    agency_code: str = Field(min_length=1, max_length=32)
+    reason: Literal["expired", "case_closed", "dispute", "hardship", "manual"]
+    recalled_at: AwareDatetime
+
+
+CostKind = Literal["sms_message", "email_message", "robo_call_minute", "call_minute", "letter", "field_visit",
+                   "agency_commission"]
+
+
+@event("debtflow.collection.cost_incurred.v1", producer="collections")
+class CostIncurred(EventPayload):
+    """A collection action cost money: quantity x unit cost (for agency commission, the amount recovered x the
+    rate). A negative amount gives back a cost (a reversed payment's commission). No personal data."""
+
+    cost_id: UUID
+    debt_id: UUID
+    borrower_id: ExternalRef
+    kind: CostKind
+    channel: Literal["sms", "email", "robo_call", "call", "letter", "field_visit", "agency"]
+    quantity: Decimal = Field(max_digits=18, decimal_places=2)
+    unit_cost: Decimal = Field(ge=0, max_digits=18, decimal_places=4)
+    amount: Money
+    currency: CurrencyCode
+    source_id: str = Field(min_length=1, max_length=64, description="What caused it: an action, call or payment id.")
+    incurred_at: AwareDatetime

@@ -7,6 +7,8 @@ from datetime import UTC
 from typing import Any
 
 from debtflow.common.events import (
+    AgencyPlaced,
+    AgencyRecalled,
     BorrowerCircumstanceRecorded,
     BorrowerConsentChanged,
     ComplaintAcknowledged,
@@ -15,6 +17,7 @@ from debtflow.common.events import (
     ComplaintResolved,
     ContactPreferencesChanged,
     ContactRestricted,
+    CostIncurred,
     DebtClassified,
     DebtEscalatedToLegal,
     DebtRegistered,
@@ -218,10 +221,23 @@ def _complaint_resolved(event: ComplaintResolved) -> str:
     resume = "; collection may resume" if event.collection_may_resume else ""
     return f"Complaint resolved: {_words(event.outcome)}, root cause {_words(event.root_cause)}{resume}"
 
+def _agency_placed(event: AgencyPlaced) -> str:
+    return (f"Placed with collection agency {event.agency_code} until "
+            f"{event.expires_at.astimezone(UTC):%Y-%m-%d} ({event.currency} {event.exposure})")
+
+
+def _agency_recalled(event: AgencyRecalled) -> str:
+    reasons = {"expired": "its term ended", "case_closed": "the case closed", "dispute": "a dispute was opened",
+               "hardship": "hardship was granted", "manual": "a supervisor recalled it"}
+    return f"Recalled from collection agency {event.agency_code}: {reasons[event.reason]}"
+
+
 #: Events about a debt that are not part of the relationship with the borrower (internal model output).
-NOT_ON_TIMELINE: frozenset[type[EventPayload]] = frozenset({ScoreUpdated})
+NOT_ON_TIMELINE: frozenset[type[EventPayload]] = frozenset({CostIncurred, ScoreUpdated})
 
 DESCRIBERS: dict[type[EventPayload], Callable[[Any], str]] = {
+    AgencyPlaced: _agency_placed,
+    AgencyRecalled: _agency_recalled,
     DisputeOpened: _dispute_opened,
     DisputeResolved: _dispute_resolved,
     HardshipRequested: _hardship_requested,

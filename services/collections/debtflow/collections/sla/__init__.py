@@ -1,0 +1,1 @@
+"""The collections SLA: how soon identified debts get their first action and a running strategy."""
