@@ -257,8 +257,39 @@ def _agency_samples() -> dict[type[EventPayload], Any]:
     }
 
 
+def _agent_samples() -> dict[type[EventPayload], Any]:
+    """Collections' agents, promises and arrangements."""
+    from debtflow.common.events import (
+        ContactOutcomeRecorded,
+        PaymentPlanChanged,
+        PromiseMade,
+        PromiseResolved,
+        SettlementChanged,
+    )
+
+    ids = {"debt_id": DEBT_ID, "borrower_id": "BR-88812"}
+    day = date(2026, 12, 10)
+    amounts = {"total_amount": "9000.00", "discount_amount": "1000.00", "paid_amount": "0.00", "currency": "CNY"}
+    return {
+        ContactOutcomeRecorded: lambda: ContactOutcomeRecorded(
+            **ids, outcome_id=uuid.uuid4(), outcome="promise_to_pay", channel="call", party="borrower",
+            contact_point_id=uuid.uuid4(), duration_seconds=180, agent="collector-7", promise_id=uuid.uuid4(),
+            occurred_at=WHEN),
+        PromiseMade: lambda: PromiseMade(**ids, promise_id=uuid.uuid4(), amount="500.00", currency="CNY",
+                                         due_on=day, made_at=WHEN),
+        PromiseResolved: lambda: PromiseResolved(
+            **ids, promise_id=uuid.uuid4(), outcome="partly_kept", promised_amount="500.00", paid_amount="200.00",
+            currency="CNY", due_on=day, broken_promises=1, resolved_at=WHEN),
+        PaymentPlanChanged: lambda: PaymentPlanChanged(**ids, plan_id=uuid.uuid4(), status="accepted", **amounts,
+                                                       changed_at=WHEN),
+        SettlementChanged: lambda: SettlementChanged(**ids, settlement_id=uuid.uuid4(), status="paid", **amounts,
+                                                     pay_by=day, changed_at=WHEN),
+    }
+
+
 PAYLOADS = {
     **_crm_samples(),
+    **_agent_samples(),
     **_agency_samples(),
     DebtUpdated: _updated,
     PaymentReceived: _payment,

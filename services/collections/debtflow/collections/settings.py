@@ -7,12 +7,13 @@ from datetime import time
 from pydantic import Field, model_validator
 
 from debtflow.collections.agencies.settings import AgencySettings
+from debtflow.collections.agents.settings import AgentSettings
 from debtflow.collections.channels.settings import ChannelSettings
 from debtflow.common.clock import TimeZoneName
 from debtflow.common.settings import ServiceSettings
 
 
-class CollectionsSettings(AgencySettings, ChannelSettings, ServiceSettings):
+class CollectionsSettings(AgentSettings, AgencySettings, ChannelSettings, ServiceSettings):
     service_name = "collections"
     default_port = 8003
 

@@ -22,6 +22,11 @@ __all__ = [
     "AgencyRecalled",
     "CostIncurred",
     "DebtEscalatedToLegal",
+    "ContactOutcomeRecorded",
+    "PaymentPlanChanged",
+    "PromiseMade",
+    "PromiseResolved",
+    "SettlementChanged",
     "DebtRestructured",
     "DebtSettled",
     "ScheduledAction",
@@ -134,3 +139,92 @@ class CostIncurred(EventPayload):
     currency: CurrencyCode
     source_id: str = Field(min_length=1, max_length=64, description="What caused it: an action, call or payment id.")
     incurred_at: AwareDatetime
+
+#: What an agent's contact came to (collections' agents capability).
+ContactOutcomeCode = Literal["right_party_contact", "third_party", "wrong_number", "no_answer", "refused",
+                             "promise_to_pay", "dispute_raised", "hardship_claimed", "callback_requested",
+                             "deceased", "bankrupt"]
+
+
+@event("debtflow.collection.outcome_recorded.v1", producer="collections")
+class ContactOutcomeRecorded(EventPayload):
+    """An agent logged a contact and its outcome (codes only). A claimed dispute, hardship, death or bankruptcy is
+    only the agent's record: crm records the real one."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    outcome_id: UUID
+    outcome: ContactOutcomeCode
+    channel: Literal["call", "sms", "email", "field_visit", "letter"]
+    party: Literal["borrower", "third_party", "representative"]
+    contact_point_id: UUID | None = Field(None, description="Reported wrong when the outcome is wrong_number.")
+    duration_seconds: int | None = Field(None, ge=0, le=86400)
+    agent: str = Field(min_length=1, max_length=128)
+    promise_id: UUID | None = None
+    callback_at: AwareDatetime | None = None
+    occurred_at: AwareDatetime
+
+
+@event("debtflow.collection.promise_made.v1", producer="collections")
+class PromiseMade(EventPayload):
+    """The borrower promised to pay an amount by a date."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    promise_id: UUID
+    amount: NonNegativeMoney
+    currency: CurrencyCode
+    due_on: date
+    made_at: AwareDatetime
+
+
+@event("debtflow.collection.promise_resolved.v1", producer="collections")
+class PromiseResolved(EventPayload):
+    """A promise was decided from the payments towards it (by its due date plus grace), or decided again when a
+    late payment or a reversal changed the sum (`reopened`: a reversal took back what kept it, before its end)."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    promise_id: UUID
+    outcome: Literal["kept", "partly_kept", "broken", "reopened"]
+    promised_amount: NonNegativeMoney
+    paid_amount: NonNegativeMoney
+    currency: CurrencyCode
+    due_on: date
+    broken_promises: int = Field(ge=0, description="The case's broken promises now (an escalation trigger).")
+    resolved_at: AwareDatetime
+
+
+ArrangementStatus = Literal["proposed", "approved", "accepted", "completed", "breached", "paid", "lapsed",
+                            "cancelled"]
+
+
+@event("debtflow.collection.payment_plan_changed.v1", producer="collections")
+class PaymentPlanChanged(EventPayload):
+    """A payment plan was proposed, approved, accepted by the borrower, completed, breached or cancelled."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    plan_id: UUID
+    status: ArrangementStatus
+    total_amount: NonNegativeMoney
+    discount_amount: NonNegativeMoney
+    paid_amount: NonNegativeMoney
+    currency: CurrencyCode
+    changed_at: AwareDatetime
+
+
+@event("debtflow.collection.settlement_changed.v1", producer="collections")
+class SettlementChanged(EventPayload):
+    """A settlement was proposed, approved, accepted by the borrower, paid, lapsed or cancelled."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    settlement_id: UUID
+    status: ArrangementStatus
+    total_amount: NonNegativeMoney
+    discount_amount: NonNegativeMoney
+    paid_amount: NonNegativeMoney
+    currency: CurrencyCode
+    pay_by: date
+    changed_at: AwareDatetime

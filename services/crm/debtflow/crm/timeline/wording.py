@@ -15,6 +15,7 @@ from debtflow.common.events import (
     ComplaintEscalated,
     ComplaintReceived,
     ComplaintResolved,
+    ContactOutcomeRecorded,
     ContactPreferencesChanged,
     ContactRestricted,
     CostIncurred,
@@ -36,10 +37,14 @@ from debtflow.common.events import (
     InteractionLogged,
     LegalCaseOpened,
     LimitationUpdated,
+    PaymentPlanChanged,
     PaymentReceived,
     PaymentReversed,
+    PromiseMade,
+    PromiseResolved,
     SatisfactionRecorded,
     ScoreUpdated,
+    SettlementChanged,
     StrategyAssigned,
     VulnerabilityRecorded,
 )
@@ -232,6 +237,28 @@ def _agency_recalled(event: AgencyRecalled) -> str:
     return f"Recalled from collection agency {event.agency_code}: {reasons[event.reason]}"
 
 
+
+def _outcome(event: ContactOutcomeRecorded) -> str:
+    who = "" if event.party == "borrower" else f" with a {_words(event.party)}"
+    return f"Collector {_words(event.channel)}{who}: {_words(event.outcome)}"
+
+
+def _promise_made(event: PromiseMade) -> str:
+    return f"Promised to pay {event.currency} {event.amount} by {event.due_on}"
+
+
+def _promise_resolved(event: PromiseResolved) -> str:
+    return (f"Promise to pay {event.currency} {event.promised_amount} by {event.due_on}: {_words(event.outcome)} "
+            f"({event.currency} {event.paid_amount} paid)")
+
+
+def _plan_changed(event: PaymentPlanChanged) -> str:
+    return f"Payment plan of {event.currency} {event.total_amount} {_words(event.status)}"
+
+
+def _settlement_changed(event: SettlementChanged) -> str:
+    return f"Settlement of {event.currency} {event.total_amount} by {event.pay_by} {_words(event.status)}"
+
 #: Events about a debt that are not part of the relationship with the borrower (internal model output).
 NOT_ON_TIMELINE: frozenset[type[EventPayload]] = frozenset({CostIncurred, ScoreUpdated})
 
@@ -256,6 +283,11 @@ DESCRIBERS: dict[type[EventPayload], Callable[[Any], str]] = {
     ComplaintEscalated: _complaint_escalated,
     ComplaintResolved: _complaint_resolved,
     DebtRestructured: _restructured,
+    ContactOutcomeRecorded: _outcome,
+    PromiseMade: _promise_made,
+    PromiseResolved: _promise_resolved,
+    PaymentPlanChanged: _plan_changed,
+    SettlementChanged: _settlement_changed,
     LimitationUpdated: _limitation,
     DebtUpdated: _updated,
     PaymentReceived: _payment,

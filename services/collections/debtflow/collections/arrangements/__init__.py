@@ -1,0 +1,1 @@
+"""Payment plans and settlements: discount limits by role, borrower acceptance, tracking from payments."""

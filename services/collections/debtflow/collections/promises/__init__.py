@@ -1,0 +1,1 @@
+"""Promises to pay: made on a call, decided kept, partly kept or broken from intake's payments."""
