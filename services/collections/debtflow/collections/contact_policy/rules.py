@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from debtflow.collections.contact_policy.profiles import (
@@ -17,6 +17,7 @@ from debtflow.collections.contact_policy.profiles import (
     ContactProfile,
 )
 
+K = TypeVar("K")
 Outcome = Literal["allowed", "deferred", "suppressed", "refused"]
 #: How far ahead a deferral looks for a permitted moment before it calls the contact impossible.
 HORIZON = timedelta(days=45)
@@ -139,6 +140,21 @@ def decide_one(proposal: ProposedContact, situation: Situation, profile: Contact
     if proposal.channel in NOT_CONTACTS:
         return ALLOWED
     return _timed(proposal, situation, profile)
+
+
+def decide_all(proposals: Sequence[ProposedContact], situations: Mapping[K, Situation],
+               key_of: Callable[[ProposedContact], K], profile: ContactProfile) -> list[ContactDecision]:
+    """Many proposals at once, in time order: an allowed contact counts as an attempt for those after it (so one
+    list cannot exceed a cap or an interval by itself). The decisions come back in the proposals' order."""
+    current = dict(situations)
+    decisions: list[ContactDecision | None] = [None] * len(proposals)
+    for index in sorted(range(len(proposals)), key=lambda position: proposals[position].at):
+        proposal = proposals[index]
+        key = key_of(proposal)
+        decision = decisions[index] = decide_one(proposal, current[key], profile)
+        if decision.outcome == "allowed":
+            current[key] = current[key].with_attempt(Attempt.of(proposal))
+    return [decision for decision in decisions if decision is not None]
 
 
 def as_refused(decision: ContactDecision) -> ContactDecision:

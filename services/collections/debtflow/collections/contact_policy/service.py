@@ -4,10 +4,10 @@ contacts, keep the holds and borrower context from crm's and intake's events, re
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, or_, select
@@ -29,7 +29,7 @@ from debtflow.collections.contact_policy.rules import (
     Situation,
     StatedTime,
     as_refused,
-    decide_one,
+    decide_all,
     local_moment,
     requirements,
 )
@@ -75,6 +75,7 @@ class ContactRefused(Problem):
 # -- deciding -------------------------------------------------------------------------------------------------------
 
 TenantKey = tuple[str | None, str]
+R = TypeVar("R")
 
 
 @dataclass
@@ -82,29 +83,23 @@ class _Known:
     """What the database holds about the proposals' borrowers, read in one query per table."""
 
     tenants: dict[uuid.UUID, str | None]
-    holds: list[ContactHold]
-    borrowers: list[ContactBorrower]
-    attempts: list[ContactAttempt]
+    holds: dict[str, list[ContactHold]]             # by borrower id
+    borrowers: dict[str, list[ContactBorrower]]
+    attempts: dict[str, list[ContactAttempt]]
 
 
 async def decide(session: AsyncSession, proposals: Sequence[ProposedContact], *,
                  policy: ContactPolicy) -> list[ContactDecision]:
-    """Set-based: four queries for the whole list, then the rules in memory, in order. An allowed proposal counts
-    as an attempt for the later ones in the list, so one list cannot exceed a cap or an interval by itself."""
+    """Set-based: four queries for the whole list, then the rules in memory (`decide_all`: in time order, an
+    allowed proposal counting as an attempt for the later ones)."""
     if not proposals:
         return []
     known = await _read_known(session, proposals, policy)
-    situations: dict[TenantKey, Situation] = {}
-    decisions = []
-    for proposal in proposals:
-        key = (known.tenants.get(proposal.debt_id), proposal.borrower_id)
-        situation = situations.get(key) or _situation(key, known, policy)
-        decision = decide_one(proposal, situation, policy.profile)
-        if decision.outcome == "allowed":
-            situation = situation.with_attempt(Attempt.of(proposal))
-        situations[key] = situation
-        decisions.append(decision)
-    return decisions
+
+    def key_of(proposal: ProposedContact) -> TenantKey:
+        return known.tenants.get(proposal.debt_id), proposal.borrower_id
+    situations = {key: _situation(key, known, policy) for key in set(map(key_of, proposals))}
+    return decide_all(proposals, situations, key_of, policy.profile)
 
 
 async def _read_known(session: AsyncSession, proposals: Sequence[ProposedContact], policy: ContactPolicy) -> _Known:
@@ -120,7 +115,14 @@ async def _read_known(session: AsyncSession, proposals: Sequence[ProposedContact
     borrowers = await session.scalars(select(ContactBorrower).where(one_of(ContactBorrower.borrower_id, borrower_ids)))
     attempts = await session.scalars(select(ContactAttempt).where(
         one_of(ContactAttempt.borrower_id, borrower_ids), ContactAttempt.at >= earliest, ContactAttempt.at <= latest))
-    return _Known(tenants, list(holds), list(borrowers), list(attempts))
+    return _Known(tenants, _by_borrower(holds), _by_borrower(borrowers), _by_borrower(attempts))
+
+
+def _by_borrower(rows: Iterable[R]) -> dict[str, list[R]]:
+    grouped: dict[str, list[R]] = {}
+    for row in rows:
+        grouped.setdefault(row.borrower_id, []).append(row)  # type: ignore[attr-defined]
+    return grouped
 
 
 def _same_lender(row_tenant: str | None, tenant: str | None) -> bool:
@@ -130,14 +132,13 @@ def _same_lender(row_tenant: str | None, tenant: str | None) -> bool:
 
 def _situation(key: TenantKey, known: _Known, policy: ContactPolicy) -> Situation:
     tenant, borrower_id = key
-    contexts = [row for row in known.borrowers if row.borrower_id == borrower_id and _same_lender(row.tenant, tenant)]
+    contexts = [row for row in known.borrowers.get(borrower_id, ()) if _same_lender(row.tenant, tenant)]
     zone = next((ZoneInfo(row.timezone) for row in contexts if row.timezone), policy.default_zone)
     return Situation(
         zone=zone,
-        holds=tuple(_hold(row) for row in known.holds
-                    if row.borrower_id == borrower_id and _same_lender(row.tenant, tenant)),
-        attempts=tuple(_attempt(row) for row in known.attempts
-                       if row.borrower_id == borrower_id and _same_lender(row.tenant, tenant)),
+        holds=tuple(_hold(row) for row in known.holds.get(borrower_id, ()) if _same_lender(row.tenant, tenant)),
+        attempts=tuple(_attempt(row) for row in known.attempts.get(borrower_id, ())
+                       if _same_lender(row.tenant, tenant)),
         # Several rows only when the lender is not known: the strictest of them holds.
         opted_out=frozenset(channel for row in contexts for channel in row.opted_out_channels),
         preferred_times=tuple(StatedTime.parse(window) for row in contexts for window in row.preferred_times),
