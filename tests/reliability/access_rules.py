@@ -71,6 +71,10 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
         **OPERATIONS_ENDPOINTS,
         "GET /v1/cases/{debt_id}": STAFF,
         "POST /v1/cases/{debt_id}:escalate": frozenset({"collector", "supervisor"}),
+        # The contact policy: its audit and rules for anyone on staff; collectors check a call before dialling.
+        "GET /v1/contact-decisions": STAFF,
+        "GET /v1/contact-policy": STAFF,
+        "GET /v1/contact-policy/check": STAFF,
         # Contracting agencies, their commission and what they are given are a supervisor's decisions.
         "POST /v1/agencies": SUPERVISOR,
         "GET /v1/agencies": STAFF,

@@ -107,8 +107,7 @@ async def _read_known(session: AsyncSession, proposals: Sequence[ProposedContact
     moments = [proposal.at for proposal in proposals]
     # Attempts after a proposal's moment count too (a whole day's cap, an interval on either side).
     earliest, latest = min(moments) - policy.profile.lookback(), max(moments) + policy.profile.lookback()
-    tenants = dict((await session.execute(select(CollectionCase.debt_id, CollectionCase.tenant).where(
-        one_of(CollectionCase.debt_id, {proposal.debt_id for proposal in proposals})))).tuples().all())
+    tenants = await _tenants_of(session, proposals)
     holds = await session.scalars(select(ContactHold).where(
         one_of(ContactHold.borrower_id, borrower_ids),
         or_(ContactHold.ends_at.is_(None), ContactHold.ends_at > min(moments))))
@@ -123,6 +122,13 @@ def _by_borrower(rows: Iterable[R]) -> dict[str, list[R]]:
     for row in rows:
         grouped.setdefault(row.borrower_id, []).append(row)  # type: ignore[attr-defined]
     return grouped
+
+
+async def _tenants_of(session: AsyncSession, proposals: Sequence[ProposedContact]) -> dict[uuid.UUID, str | None]:
+    """Each debt's lender, from its case: a borrower id names someone only within one lender."""
+    rows = await session.execute(select(CollectionCase.debt_id, CollectionCase.tenant).where(
+        one_of(CollectionCase.debt_id, {proposal.debt_id for proposal in proposals})))
+    return {debt_id: tenant for debt_id, tenant in rows}
 
 
 def _same_lender(row_tenant: str | None, tenant: str | None) -> bool:
@@ -190,8 +196,7 @@ async def _write(session: AsyncSession, proposals: Sequence[ProposedContact], de
         raise ValueError("proposals, decisions and action_ids must be of one length")
     if not proposals:
         return
-    tenants = dict((await session.execute(select(CollectionCase.debt_id, CollectionCase.tenant).where(
-        one_of(CollectionCase.debt_id, {proposal.debt_id for proposal in proposals})))).tuples().all())
+    tenants = await _tenants_of(session, proposals)
     now = utcnow()
     actions = action_ids or [None] * len(proposals)
     audit, attempts = [], []
