@@ -86,9 +86,9 @@ async def test_a_claimed_case_is_refused_to_another_collector_naming_who_holds_i
 
     reassigned = await service.client.post(f"/v1/cases/{debt_id}:reassign", json={"collector": "nobody-x"},
                                            headers=SUPERVISOR)
-    assert_problem(reassigned, 403, "not-a-collector")
+    assert_problem(reassigned, 409, "not-a-collector")
     second_subject = token("collector")  # unregistered collectors get no worklist either
-    assert_problem(await service.client.get("/v1/worklist", headers=second_subject), 403, "not-a-collector")
+    assert_problem(await service.client.get("/v1/worklist", headers=second_subject), 409, "not-a-collector")
 
 
 async def test_an_outcome_the_contact_policy_refuses_is_422_naming_the_rule_and_records_nothing(

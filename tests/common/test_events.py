@@ -21,6 +21,9 @@ from debtflow.common.events import (
     BorrowerRegistered,
     BorrowerUpdated,
     CloudEvent,
+    CollectionActionTaken,
+    CollectionCaseClosed,
+    CollectionCaseReopened,
     ComplaintAcknowledged,
     ComplaintEscalated,
     ComplaintReceived,
@@ -287,7 +290,20 @@ def _agent_samples() -> dict[type[EventPayload], Any]:
     }
 
 
+def _case_samples() -> dict[type[EventPayload], Any]:
+    ids = {"debt_id": DEBT_ID, "borrower_id": "BR-88812"}
+    return {
+        CollectionCaseClosed: lambda: CollectionCaseClosed(**ids, reason="settled", cancelled_actions=2,
+                                                           closed_at=WHEN),
+        CollectionCaseReopened: lambda: CollectionCaseReopened(**ids, dpd_bucket="M1", reopened_at=WHEN),
+        CollectionActionTaken: lambda: CollectionActionTaken(
+            **ids, action_id=uuid.uuid4(), strategy_code="early-reminder", step_index=0, channel="sms",
+            outcome="suppressed", rule="always.open_dispute", taken_at=WHEN),
+    }
+
+
 PAYLOADS = {
+    **_case_samples(),
     **_crm_samples(),
     **_agent_samples(),
     **_agency_samples(),

@@ -258,17 +258,18 @@ def test_the_secret_is_not_shown_in_the_settings_repr(monkeypatch: pytest.Monkey
 def test_collections_contact_hours_defaults() -> None:
     loaded = settings("collections")
     assert loaded.default_timezone == "Asia/Shanghai"  # type: ignore[attr-defined]
-    window = (loaded.contact_window_start, loaded.contact_window_end)  # type: ignore[attr-defined]
-    assert window == (time(8, 0), time(21, 0))
+    assert loaded.contact_profile == "CN"  # type: ignore[attr-defined]
+    # No override: the profile's hours (08:00-21:00, GB/T 45251-2025) are the contact policy's.
+    assert (loaded.contact_hours_start, loaded.contact_hours_end) == (None, None)  # type: ignore[attr-defined]
 
 
 def test_collections_settings_read_their_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEBTFLOW_COLLECTIONS_DEFAULT_TIMEZONE", "Europe/Berlin")
-    monkeypatch.setenv("DEBTFLOW_COLLECTIONS_CONTACT_WINDOW_START", "09:30")
-    monkeypatch.setenv("DEBTFLOW_COLLECTIONS_CONTACT_WINDOW_END", "20:00")
+    monkeypatch.setenv("DEBTFLOW_COLLECTIONS_CONTACT_HOURS_START", "09:30")
+    monkeypatch.setenv("DEBTFLOW_COLLECTIONS_CONTACT_HOURS_END", "20:00")
     loaded = settings("collections")
     assert loaded.default_timezone == "Europe/Berlin"  # type: ignore[attr-defined]
-    window = (loaded.contact_window_start, loaded.contact_window_end)  # type: ignore[attr-defined]
+    window = (loaded.contact_hours_start, loaded.contact_hours_end)  # type: ignore[attr-defined]
     assert window == (time(9, 30), time(20, 0))
 
 
@@ -280,10 +281,10 @@ def test_collections_refuses_an_unknown_time_zone(monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.parametrize(("start", "end"), [("21:00", "08:00"), ("12:00", "12:00"), ("08:00:01", "08:00:00")])
-def test_collections_refuses_a_contact_window_that_ends_before_it_starts(
+def test_collections_refuses_contact_hours_that_end_before_they_start(
     monkeypatch: pytest.MonkeyPatch, start: str, end: str
 ) -> None:
-    monkeypatch.setenv("DEBTFLOW_COLLECTIONS_CONTACT_WINDOW_START", start)
-    monkeypatch.setenv("DEBTFLOW_COLLECTIONS_CONTACT_WINDOW_END", end)
-    with pytest.raises(ValidationError, match="contact_window_end must be after contact_window_start"):
+    monkeypatch.setenv("DEBTFLOW_COLLECTIONS_CONTACT_HOURS_START", start)
+    monkeypatch.setenv("DEBTFLOW_COLLECTIONS_CONTACT_HOURS_END", end)
+    with pytest.raises(ValidationError, match="contact_hours_end must be after contact_hours_start"):
         settings("collections")

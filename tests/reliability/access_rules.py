@@ -71,10 +71,29 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
         **OPERATIONS_ENDPOINTS,
         "GET /v1/cases/{debt_id}": STAFF,
         "POST /v1/cases/{debt_id}:escalate": frozenset({"collector", "supervisor"}),
+        "GET /v1/cases/{debt_id}/actions": STAFF,
+        # Strategies and experiments: supervisors write, activate (another supervisor) and dry-run; staff read.
+        "GET /v1/strategies": STAFF,
+        "GET /v1/strategies/versions": STAFF,
+        "POST /v1/strategies": SUPERVISOR,
+        "POST /v1/strategies/{code}/versions/{version}:activate": SUPERVISOR,
+        "POST /v1/strategies/{code}/versions/{version}:reject": SUPERVISOR,
+        "POST /v1/strategies:dry-run": SUPERVISOR,
+        "POST /v1/experiments": SUPERVISOR,
+        "GET /v1/experiments/{experiment_id}": STAFF,
+        "POST /v1/experiments/{experiment_id}:start": SUPERVISOR,
+        "POST /v1/experiments/{experiment_id}:stop": SUPERVISOR,
+        "POST /v1/experiments/{experiment_id}:promote": SUPERVISOR,
+        "GET /v1/experiments/{experiment_id}/results": STAFF,
         # The contact policy: its audit and rules for anyone on staff; collectors check a call before dialling.
         "GET /v1/contact-decisions": STAFF,
         "GET /v1/contact-policy": STAFF,
         "GET /v1/contact-policy/check": STAFF,
+        # Templates: supervisors add versions, staff read them; providers post receipts signed, without a token.
+        "GET /v1/templates": STAFF,
+        "POST /v1/templates": frozenset({"supervisor"}),
+        "GET /v1/templates/{code}": STAFF,
+        "POST /v1/channels/receipts/{gateway}": SIGNED,
         # Contracting agencies, their commission and what they are given are a supervisor's decisions.
         "POST /v1/agencies": SUPERVISOR,
         "GET /v1/agencies": STAFF,
@@ -121,11 +140,6 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/settlements/{settlement_id}:accept": frozenset({"collector", "supervisor"}),
         "POST /v1/settlements/{settlement_id}:cancel": frozenset({"collector", "supervisor"}),
         "GET /v1/sla": STAFF,
-        # Templates: supervisors add versions, staff read them; providers post receipts signed, without a token.
-        "GET /v1/templates": STAFF,
-        "POST /v1/templates": frozenset({"supervisor"}),
-        "GET /v1/templates/{code}": STAFF,
-        "POST /v1/channels/receipts/{gateway}": SIGNED,
     },
     "legal": {
         **OPERATIONS_ENDPOINTS,

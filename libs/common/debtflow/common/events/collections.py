@@ -14,10 +14,15 @@ from debtflow.common.events.classification import DpdBucket
 from debtflow.common.events.intake import ExternalRef
 from debtflow.common.money import CurrencyCode, Money, NonNegativeMoney
 
-ContactChannel = Literal["sms", "call", "email", "letter", "field_visit", "agency"]
+ContactChannel = Literal["sms", "call", "email", "letter", "field_visit", "agency", "robo_call"]
+#: What a strategy step does: a contact channel, or the hand-over of the debt to legal.
+StepChannel = Literal["sms", "call", "email", "letter", "field_visit", "agency", "robo_call", "legal"]
 
 
 __all__ = [
+    "CollectionActionTaken",
+    "CollectionCaseClosed",
+    "CollectionCaseReopened",
     "AgencyPlaced",
     "AgencyRecalled",
     "CostIncurred",
@@ -39,7 +44,7 @@ class ScheduledAction(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    channel: ContactChannel
+    channel: StepChannel
     scheduled_for: AwareDatetime
 
 
@@ -52,7 +57,8 @@ class StrategyAssigned(EventPayload):
     strategy_code: str = Field(min_length=1, max_length=64)
     previous_strategy_code: str | None = None
     dpd_bucket: DpdBucket
-    first_action: ScheduledAction
+    first_action: ScheduledAction = Field(description="The path's first step, due by the strategy's day offset; "
+                                          "the contact policy may plan it later (into contact hours).")
     assigned_at: AwareDatetime
 
 
@@ -139,6 +145,45 @@ class CostIncurred(EventPayload):
     currency: CurrencyCode
     source_id: str = Field(min_length=1, max_length=64, description="What caused it: an action, call or payment id.")
     incurred_at: AwareDatetime
+
+
+@event("debtflow.collection.case_closed.v1", producer="collections")
+class CollectionCaseClosed(EventPayload):
+    """Collection stopped on a debt: settled, sold, written off, cured (nothing overdue) or closed; every pending
+    action was cancelled. The case reopens if the debt is overdue again."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    reason: Literal["settled", "sold", "written_off", "cured", "closed"]
+    cancelled_actions: int = Field(ge=0)
+    closed_at: AwareDatetime
+
+
+@event("debtflow.collection.case_reopened.v1", producer="collections")
+class CollectionCaseReopened(EventPayload):
+    """A closed case is collected again (a reversed payment made the debt overdue again)."""
+
+    debt_id: UUID
+    borrower_id: ExternalRef
+    dpd_bucket: DpdBucket
+    reopened_at: AwareDatetime
+
+
+@event("debtflow.collection.action_taken.v1", producer="collections")
+class CollectionActionTaken(EventPayload):
+    """A step of a debt's strategy was carried out (sent, queued for an agent or agency, handed to legal),
+    suppressed by the contact policy (`rule` names why) or failed at the gateway. No message content."""
+
+    action_id: UUID
+    debt_id: UUID
+    borrower_id: ExternalRef
+    strategy_code: str = Field(min_length=1, max_length=64)
+    step_index: int = Field(ge=0)
+    channel: StepChannel
+    outcome: Literal["sent", "queued", "handed_over", "suppressed", "failed"]
+    rule: str | None = Field(None, max_length=64)
+    taken_at: AwareDatetime
+
 
 #: What an agent's contact came to (collections' agents capability).
 ContactOutcomeCode = Literal["right_party_contact", "third_party", "wrong_number", "no_answer", "refused",

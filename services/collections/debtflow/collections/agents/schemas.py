@@ -16,7 +16,8 @@ from debtflow.common.money import CurrencyCode, NonNegativeMoney
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")]
 Language = Annotated[str, StringConstraints(min_length=2, max_length=16, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 #: A token subject as it appears in a path or body: printable, no spaces.
-Subject = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\s/]+$")]
+#: A token subject: printable, no spaces or slashes (no control, format or direction characters either).
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\s/\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u061c\ufeff]+$")]
 
 
 class CollectorIn(BaseModel):

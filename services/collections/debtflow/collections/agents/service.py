@@ -36,7 +36,7 @@ from debtflow.common.db import UnitOfWork, UnitOfWorkFactory
 from debtflow.common.db.expressions import one_of
 from debtflow.common.events import CloudEvent, ContactOutcomeRecorded, VulnerabilityRecorded, event_tenant
 from debtflow.common.pagination import decode_cursor, page_of
-from debtflow.common.problems import Conflict, Forbidden, InvalidInput, NotFound, field_error
+from debtflow.common.problems import Conflict, InvalidInput, NotFound, field_error
 
 #: Candidates read per round of the worklist: the policy may refuse some, so read more than asked for.
 _ROUNDS, _POOL_FACTOR = 4, 3
@@ -80,8 +80,9 @@ async def list_collectors(session: AsyncSession, *, team: str | None, limit: int
 async def _working_collector(session: AsyncSession, identity: str) -> Collector:
     collector = await session.get(Collector, identity)
     if collector is None or not collector.active:
-        raise Forbidden(f"{identity} is not an active collector: a supervisor adds them with "
-                        "PUT /v1/collectors/{subject}", slug="not-a-collector")
+        # 409, not 403: the role is right, the collector's set-up is missing (a state a supervisor can change).
+        raise Conflict(f"{identity} is not an active collector: a supervisor adds them with "
+                       "PUT /v1/collectors/{subject}", slug="not-a-collector")
     return collector
 
 

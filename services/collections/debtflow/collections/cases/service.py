@@ -25,16 +25,21 @@ from debtflow.common.db import UnitOfWork
 from debtflow.common.db.bulk import update_rows
 from debtflow.common.db.expressions import one_of
 from debtflow.common.events import (
+    BorrowerCircumstanceRecorded,
     CloudEvent,
     CollectionCaseClosed,
     CollectionCaseReopened,
     ComplaintReceived,
+    ComplaintResolved,
+    ContactRestricted,
     DebtClassified,
     DebtEscalatedToLegal,
     DebtRegistered,
     DebtSold,
     DebtUpdated,
     DebtWrittenOff,
+    DisputeResolved,
+    HardshipEnded,
     PaymentReceived,
     ScheduledAction,
     ScoreUpdated,
@@ -249,6 +254,36 @@ async def apply_outcomes(uow: UnitOfWork, events: list[CloudEvent[Any]]) -> None
         elif (case := cases.get(payload.debt_id)) is not None:
             sign = 1 if isinstance(payload, PaymentReceived) else -1
             case.recovered = max(Decimal("0.00"), case.recovered + sign * payload.amount)
+
+
+#: Strategy exits a lifted hold may end: the path goes on from the step it stopped at.
+HOLD_EXITS = ("dispute", "hardship", "restriction")
+
+
+async def resume_paths(uow: UnitOfWork, events: list[CloudEvent[Any]], *, policy: ContactPolicy) -> None:
+    """Set-based, for crm's events that lift a hold (a dispute resolved, a hardship ended, a restriction or a
+    circumstance withdrawn, a pausing complaint resolved): the paths those holds ended go on from the step they
+    stopped at, planned again now (the contact policy still decides at dispatch whether the step may go)."""
+    lifted = [e.payload for e in events if _lifts_a_hold(e.payload)]
+    if not lifted:
+        return
+    debts = {p.debt_id for p in lifted if p.debt_id is not None}
+    borrowers = {p.borrower_id for p in lifted if p.debt_id is None}
+    query = select(CollectionCase).where(CollectionCase.status == "active", CollectionCase.path_exit.in_(HOLD_EXITS))
+    cases = [case for case in await uow.session.scalars(query.where(
+        one_of(CollectionCase.debt_id, debts) | one_of(CollectionCase.borrower_id, borrowers)))]
+    for case in cases:
+        case.path_exit = None
+    if cases:
+        await plan_next_steps(uow, cases, await strategy_book(uow.session), now=utcnow(), policy=policy)
+
+
+def _lifts_a_hold(payload: Any) -> bool:
+    if isinstance(payload, DisputeResolved | HardshipEnded):
+        return True
+    if isinstance(payload, ContactRestricted | BorrowerCircumstanceRecorded):
+        return not payload.active
+    return isinstance(payload, ComplaintResolved) and payload.collection_may_resume
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,8 @@ def _prepared(settings: Any, message: OutboundMessage, data: ContactData, case: 
         return Unsendable(message, "no_contact_point", f"no usable {message.channel} contact point for the "
                           f"{message.party.replace('_', ' ')}")
     opt_out = (getattr(settings, f"opt_out_text_{language}") if opt_out_required(
-        message.channel, profile=settings.channel_profile, required_in_cn=settings.opt_out_in_cn) else None)
+        message.channel, profile=settings.contact_profile,  # the contact policy's profile: one setting
+        required_in_cn=settings.opt_out_in_cn) else None)
     try:
         rendered = render(subject=template.subject, body=template.body, opt_out_text=opt_out,
                           values=_values(settings, message, data, case, cipher))

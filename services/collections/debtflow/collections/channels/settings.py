@@ -58,8 +58,6 @@ class ChannelSettings(PersonalDataSettings):
     receipt_tolerance_seconds: int = Field(
         300, ge=1, le=3600, description="How far a receipt's timestamp may be from now before it is refused as "
         "stale (a captured callback replayed later).")
-    channel_profile: Literal["CN", "US"] = Field(
-        "CN", description="The jurisdiction whose opt-out rule messages follow; keep it the contact policy's profile.")
     opt_out_in_cn: bool = Field(
         True, description="Whether SMS and email carry the opt-out text under profile CN (PIPL art. 44 and the "
         "MIIT rules on commercial texts let the borrower refuse; profile US always does, Regulation F 12 CFR "

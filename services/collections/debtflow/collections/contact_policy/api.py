@@ -51,8 +51,8 @@ async def get_policy(runtime: Runtime, _: Staff) -> PolicyOut:
     policy = ContactPolicy.from_settings(runtime.settings)
     profile = policy.profile
     return PolicyOut(profile=profile.code, title=profile.title, sources=profile.sources,
-                     default_timezone=policy.default_zone.key, hours_start=profile.hours_start,
-                     hours_end=profile.hours_end,
+                     default_timezone=policy.default_zone.key, hours_start=f"{profile.hours_start:%H:%M}",
+                     hours_end=f"{profile.hours_end:%H:%M}",
                      holidays=[] if profile.holiday_contact_allowed else sorted(profile.holidays),
                      working_days=sorted(profile.working_days),
                      rules=[RuleOut(code=rule.code, says=rule.says, source=rule.source) for rule in describe(profile)])

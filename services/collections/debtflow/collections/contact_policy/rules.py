@@ -470,27 +470,3 @@ def _quiet_after(t: datetime, talks: list[datetime], quiet: timedelta) -> dateti
 def _min_interval(t: datetime, attempts: tuple[Attempt, ...], channel: str, gap: timedelta) -> datetime:
     close = [attempt.at for attempt in attempts if attempt.channel == channel and abs(attempt.at - t) < gap]
     return max(close) + gap if close else t
-
-
-# -- the old interface, until the case lifecycle stops using it --------------------------------------------------------
-
-@dataclass(frozen=True)
-class ContactWindow:
-    """The local hours in which a borrower may be contacted (superseded by `decide_one`; kept for cases/)."""
-
-    start: time
-    end: time
-    zone: ZoneInfo
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> ContactWindow:
-        """The window the collections settings configure (`CONTACT_WINDOW_START`/`_END`, `DEFAULT_TIMEZONE`)."""
-        return cls(start=settings.contact_window_start, end=settings.contact_window_end,
-                   zone=ZoneInfo(settings.default_timezone))
-
-
-def first_permitted_contact(now: datetime, window: ContactWindow) -> datetime:
-    """The earliest instant at or after `now` inside the local contact window, in `now`'s time zone."""
-    found = _next_in_ranges(now.astimezone(UTC), window.zone, lambda day: [(window.start, window.end)])
-    assert found is not None  # a daily window always opens within a day
-    return found.astimezone(now.tzinfo)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import Query
@@ -51,8 +51,8 @@ class PolicyOut(BaseModel):
     title: str
     sources: str
     default_timezone: str
-    hours_start: time
-    hours_end: time
+    hours_start: str = Field(description="Local time, HH:MM.", examples=["08:00"])
+    hours_end: str = Field(description="Local time, HH:MM (exclusive).", examples=["21:00"])
     holidays: list[date] = Field(description="Days without contact (empty when holiday contact is allowed).")
     working_days: list[date] = Field(description="Adjusted working days: weekend days that count as working days.")
     rules: list[RuleOut]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 
 from debtflow.collections.strategies import results, service
 from debtflow.collections.strategies.defaults import BUILT_IN
@@ -27,6 +27,7 @@ from debtflow.common.web import ReadSession, UnitOfWorks, answers, service_route
 
 router = service_router(prefix="/v1", tags=["strategies"])
 Supervisor = Annotated[Actor, Depends(require_roles(Role.SUPERVISOR))]
+Version = Annotated[int, Path(ge=1, le=1_000_000, description="The version's number (built-in versions are 0).")]
 
 
 def _built_in_out(code: str | None) -> list[StrategyVersionOut]:
@@ -60,7 +61,7 @@ async def write_strategy(body: StrategyVersionIn, uow: UnitOfWorks, actor: Super
 
 @router.post("/strategies/{code}/versions/{version}:activate", responses=answers(404, 409),
              summary="Put a draft in force (a supervisor other than its author)")
-async def activate_strategy(code: Code, version: int, uow: UnitOfWorks, actor: Supervisor) -> StrategyVersionOut:
+async def activate_strategy(code: Code, version: Version, uow: UnitOfWorks, actor: Supervisor) -> StrategyVersionOut:
     async with uow() as unit:
         row = await service.activate_version(unit, code=code, version=version, actor=actor)
     return StrategyVersionOut.model_validate(row)
@@ -68,7 +69,7 @@ async def activate_strategy(code: Code, version: int, uow: UnitOfWorks, actor: S
 
 @router.post("/strategies/{code}/versions/{version}:reject", responses=answers(404, 409),
              summary="Reject a draft")
-async def reject_strategy(code: Code, version: int, uow: UnitOfWorks, actor: Supervisor) -> StrategyVersionOut:
+async def reject_strategy(code: Code, version: Version, uow: UnitOfWorks, actor: Supervisor) -> StrategyVersionOut:
     async with uow() as unit:
         row = await service.reject_version(unit, code=code, version=version, actor=actor)
     return StrategyVersionOut.model_validate(row)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from debtflow.common.events.classification import DpdBucket, FiveTierClass, OverdueType
 from debtflow.common.money import NonNegativeMoney
+from debtflow.common.text import SafeMultilineText, SafeText
 
 #: What a step does: a contact through a gateway, an agent call (the worklist), a letter, a field visit, a
 #: placement with an agency, or a referral to legal.
@@ -80,8 +81,8 @@ class StrategyDefinition(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=120)
-    description: str = Field("", max_length=1000)
+    name: SafeText = Field(min_length=1, max_length=120)
+    description: SafeMultilineText = Field("", max_length=1000)
     rank: int = Field(ge=0, le=10_000, description="Strategies are tried in rank order; the first match wins.")
     segment: Segment
     steps: tuple[Step, ...] = Field(min_length=1, max_length=40)

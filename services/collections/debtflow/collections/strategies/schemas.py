@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from debtflow.collections.strategies.rules import Arm, Code, StrategyDefinition
+from debtflow.common.text import SafeMultilineText
 
 
 class StrategyVersionIn(BaseModel):
@@ -56,7 +57,7 @@ class ExperimentIn(BaseModel):
     id: Code = Field(examples=["m1-sms-vs-email-2026q4"])
     champion_code: Code
     arms: tuple[Arm, ...] = Field(min_length=2, max_length=5, description="The champion's arm first.")
-    description: str = Field("", max_length=500)
+    description: SafeMultilineText = Field("", max_length=500)
 
 
 class PromotionIn(BaseModel):

@@ -11,6 +11,9 @@ from debtflow.common.events import (
     AgencyRecalled,
     BorrowerCircumstanceRecorded,
     BorrowerConsentChanged,
+    CollectionActionTaken,
+    CollectionCaseClosed,
+    CollectionCaseReopened,
     ComplaintAcknowledged,
     ComplaintEscalated,
     ComplaintReceived,
@@ -92,6 +95,25 @@ def _classified(event: DebtClassified) -> str:
 def _strategy(event: StrategyAssigned) -> str:
     return (f"Collection strategy {event.strategy_code}; first action {event.first_action.channel} "
             f"scheduled {event.first_action.scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+
+
+def _case_closed(event: CollectionCaseClosed) -> str:
+    return (f"Collection stopped: {event.reason.replace('_', ' ')}"
+            + (f", {event.cancelled_actions} planned action(s) cancelled" if event.cancelled_actions else ""))
+
+
+def _case_reopened(event: CollectionCaseReopened) -> str:
+    return f"Collection started again: overdue again ({event.dpd_bucket})"
+
+
+_ACTION_WORDS = {"sent": "sent", "queued": "queued for a collector or agency", "handed_over": "handed to legal",
+                 "suppressed": "not sent", "failed": "failed to send"}
+
+
+def _action_taken(event: CollectionActionTaken) -> str:
+    channel = event.channel.replace("_", " ")
+    why = f" ({event.rule})" if event.rule else ""
+    return f"{channel.capitalize()} step {event.step_index + 1} of {event.strategy_code} {_ACTION_WORDS[event.outcome]}{why}"
 
 
 def _escalated(event: DebtEscalatedToLegal) -> str:
@@ -263,6 +285,9 @@ def _settlement_changed(event: SettlementChanged) -> str:
 NOT_ON_TIMELINE: frozenset[type[EventPayload]] = frozenset({CostIncurred, ScoreUpdated})
 
 DESCRIBERS: dict[type[EventPayload], Callable[[Any], str]] = {
+    CollectionCaseClosed: _case_closed,
+    CollectionCaseReopened: _case_reopened,
+    CollectionActionTaken: _action_taken,
     AgencyPlaced: _agency_placed,
     AgencyRecalled: _agency_recalled,
     DisputeOpened: _dispute_opened,
