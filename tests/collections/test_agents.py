@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from debtflow.common.clock import utcnow
-from debtflow.common.events import ContactOutcomeRecorded, DisputeOpened
+from debtflow.common.events import ContactOutcomeRecorded, CostIncurred, DisputeOpened
 from support import token
 from support.agents import SUPERVISOR, agents_service, collector
 from support.harness import Harness, classified
@@ -89,6 +89,15 @@ async def test_a_claimed_case_is_refused_to_another_collector_naming_who_holds_i
     assert_problem(reassigned, 409, "not-a-collector")
     second_subject = token("collector")  # unregistered collectors get no worklist either
     assert_problem(await service.client.get("/v1/worklist", headers=second_subject), 409, "not-a-collector")
+
+    # The holder logs a 2-minute-and-a-bit call: it costs three started minutes, announced for credit.
+    logged = await service.client.post(f"/v1/cases/{debt_id}/outcomes", headers=first, json={
+        "outcome": "no_answer", "channel": "call", "duration_seconds": 121})
+    assert logged.status_code == 201, logged.text
+    await service.settled()
+    [cost] = [e.data for e in service.emitted(CostIncurred) if e.data.debt_id == debt_id]
+    assert (cost.kind, cost.quantity) == ("call_minute", 3)
+    assert cost.amount == 3 * service.runtime.settings.cost_per_call_minute
 
 
 async def test_an_outcome_the_contact_policy_refuses_is_422_naming_the_rule_and_records_nothing(

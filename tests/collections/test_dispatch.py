@@ -15,6 +15,7 @@ from debtflow.collections.schedule.jobs import dispatch_due
 from debtflow.common.events import (
     CloudEvent,
     CollectionActionTaken,
+    CostIncurred,
     DebtEscalatedToLegal,
     DisputeOpened,
     DisputeResolved,
@@ -73,6 +74,8 @@ async def test_a_due_sms_is_sent_and_the_next_step_planned(shared: Harness) -> N
     assert (email["channel"], email["status"], email["step_index"]) == ("email", "scheduled", 1)
     assert _due(email) >= _due(sms) + timedelta(days=2)  # day 3 of the path, moved into contact hours
     assert [(t.channel, t.outcome) for t in _taken(shared, debt_id)] == [("sms", "sent")]
+    [cost] = [e.data for e in shared.emitted(CostIncurred) if e.data.debt_id == debt_id]
+    assert (cost.kind, cost.quantity, cost.amount) == ("sms_message", 1, shared.runtime.settings.cost_per_sms)
     assert await shared.count(ChannelMessage, ChannelMessage.action_id == uuid.UUID(sent["id"])) == 1
     case = await shared.get_json(f"/v1/cases/{debt_id}", STAFF)
     assert (case["step_index"], case["next_action_channel"], case["first_action_at"] is not None) == (

@@ -4,10 +4,12 @@ the outcome of a contact (through the contact policy first), and keep vulnerable
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +31,8 @@ from debtflow.collections.cases.models import CollectionCase
 from debtflow.collections.contact_policy import service as contact_policy
 from debtflow.collections.contact_policy.profiles import ContactPolicy
 from debtflow.collections.contact_policy.rules import ProposedContact
+from debtflow.collections.costs.rules import CostItem, UnitPrices
+from debtflow.collections.costs.service import record_costs
 from debtflow.collections.promises import service as promises
 from debtflow.collections.promises.models import PromiseToPay
 from debtflow.common.auth import Actor, Role, normalise_identity
@@ -309,6 +313,7 @@ async def _record(uow: UnitOfWork, case: CollectionCase, request: OutcomeIn, *, 
             zone=ZoneInfo(settings.promise_timezone))
         outcome.promise_id = promise.id
     await _leave_state(uow.session, case.debt_id, request, now)
+    await record_costs(uow, [_contact_cost(settings, case, request, outcome.id)], at=now)
     uow.emit(ContactOutcomeRecorded(
         debt_id=case.debt_id, borrower_id=case.borrower_id, outcome_id=outcome.id, outcome=request.outcome,
         channel=request.channel, party=request.party, contact_point_id=request.contact_point_id,
@@ -316,6 +321,15 @@ async def _record(uow: UnitOfWork, case: CollectionCase, request: OutcomeIn, *, 
         callback_at=request.callback_at, occurred_at=occurred_at), tenant=case.tenant)
     return RecordedOutcome(outcome, promise, next_step_for(request.outcome, case.borrower_id,
                                                            request.contact_point_id))
+
+
+def _contact_cost(settings: AgentSettings, case: CollectionCase, request: OutcomeIn, outcome_id: uuid.UUID) -> CostItem:
+    """What the logged contact cost: started minutes of a call (at least one: an attempt occupies the line), one
+    letter, SMS, email or field visit."""
+    minutes = max(1, math.ceil((request.duration_seconds or 0) / 60)) if request.channel in ("call", "robo_call") else 1
+    return UnitPrices.from_settings(settings).item(
+        debt_id=case.debt_id, borrower_id=case.borrower_id, channel=request.channel, source_id=f"outcome:{outcome_id}",
+        quantity=Decimal(minutes), tenant=case.tenant)
 
 
 async def _leave_state(session: AsyncSession, debt_id: uuid.UUID, request: OutcomeIn, now: datetime) -> None:

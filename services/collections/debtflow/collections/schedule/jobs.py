@@ -14,6 +14,8 @@ from sqlalchemy.exc import DBAPIError
 from debtflow.collections.cases.service import escalate_to_legal
 from debtflow.collections.channels import service as channels
 from debtflow.collections.contact_policy.profiles import ContactPolicy
+from debtflow.collections.costs.rules import UnitPrices
+from debtflow.collections.costs.service import record_costs
 from debtflow.collections.schedule.models import PlannedAction
 from debtflow.collections.schedule.service import (
     Claimed,
@@ -74,9 +76,16 @@ async def _send(runtime: Any, gateways: Any, items: list[Claimed], now: datetime
         sent.append((ready, result))
         outcomes.append((item, StepResult("sent" if result.accepted else "failed",
                                           rule=None if result.accepted else "gateway_error")))
+    prices = UnitPrices.from_settings(runtime.settings)
     async with runtime.uow() as unit:
         for ready, result in sent:
             await channels.record_sent(unit, ready, result)
+        # What a message costs is known when the gateway took it (a robo-call counts one minute: the provider
+        # bills by started minute and a reminder call is shorter than one).
+        await record_costs(unit, [prices.item(
+            debt_id=ready.message.debt_id, borrower_id=ready.message.borrower_id, channel=ready.channel,
+            source_id=f"action:{ready.message.action_id}", tenant=ready.message.tenant)
+            for ready, result in sent if result.accepted], at=now)
     return outcomes
 
 
