@@ -332,6 +332,23 @@ async def classified_as(stack: Stack, debt_id: str, **expected: Any) -> dict[str
         raise AssertionError(f"{timeout}; last seen: {last[0]}") from None
 
 
+async def collections_says(stack: Stack, debt_id: str, channel: str, *, rule_part: str | None) -> dict[str, Any]:
+    """Wait until collections' contact policy answers a contact now with a rule naming `rule_part` (None: no
+    suppression), and return its answer."""
+
+    async def probe() -> dict[str, Any] | None:
+        found = await stack.found("collections", f"/v1/contact-policy/check?debt_id={debt_id}&channel={channel}")
+        if found is None:
+            return None
+        suppressed = found["outcome"] == "suppressed"
+        if rule_part is None:
+            return None if suppressed else found
+        return found if suppressed and rule_part in (found["rule"] or "") else None
+
+    return await eventually(probe, timeout=30, interval=0.05,
+                            what=f"collections' policy on {channel} to {debt_id} to name {rule_part}")
+
+
 async def test_a_dispute_recorded_in_crm_stops_the_clock_and_resolving_it_starts_it_again(stack: Stack) -> None:
     debt = await register(stack, a_default("DISPUTE", "B8", 100, "6000.00", currency="SGD"))
     first = await stack.eventually_found("classification", f"/v1/classifications/{debt['id']}")
@@ -343,7 +360,13 @@ async def test_a_dispute_recorded_in_crm_stops_the_clock_and_resolving_it_starts
     opened = await stack.post("crm", "/v1/disputes", headers=COLLECTOR, body={
         "borrower_id": debt["borrower_id"], "debt_id": debt["id"], "kind": "amount",
         "reason_code": "interest_miscalculated", "channel": "letter", "raised_on": raised_on.isoformat()})
+    recorded_at = asyncio.get_running_loop().time()
     assert opened.status_code == 201, opened.text
+    # Collections stops every contact about the debt as soon as crm's event reaches it: measured, not asserted
+    # (it is the event latency of the stack: crm's relay, the broker, collections' consumer).
+    stopped = await collections_says(stack, debt["id"], "sms", rule_part="dispute")
+    latency = asyncio.get_running_loop().time() - recorded_at
+    print(f"\ndispute recorded in crm -> collections stops contact: {latency * 1000:.0f} ms ({stopped['rule']})")
     # The clock stopped the day the borrower raised it: ten days fewer past due, and typed as disputed.
     await classified_as(stack, debt["id"], days_past_due=days - 10, overdue_type="disputed")
 
@@ -352,6 +375,7 @@ async def test_a_dispute_recorded_in_crm_stops_the_clock_and_resolving_it_starts
     assert resolved.status_code == 200, resolved.text
     # The clock runs again from today: the ten paused days stay uncounted, the dispute type is gone.
     await classified_as(stack, debt["id"], days_past_due=days - 10, overdue_type="default")
+    await collections_says(stack, debt["id"], "sms", rule_part=None)  # and collections may contact again
     await timeline_shows(stack, debt["borrower_id"], debt["id"], DISPUTE_OPENED, DISPUTE_RESOLVED)
 
 
@@ -368,8 +392,10 @@ async def test_a_cease_contact_request_is_announced_to_every_service(stack: Stac
                       and event.type == "debtflow.borrower.contact_restricted.v1"]
     assert (restriction.data.restriction, restriction.data.active, restriction.tenant) == (
         "cease_contact", True, "lending-core-a")
-    # Collections does not enforce restrictions yet (its issue); classification takes the flag without a new
-    # classification (a cease-contact request changes no dimension), and nothing is dead-lettered.
+    # Collections honours it from the moment it arrives, on every channel; classification takes the flag without a
+    # new classification (a cease-contact request changes no dimension), and nothing is dead-lettered.
+    for channel in ("sms", "call", "letter"):
+        await collections_says(stack, debt["id"], channel, rule_part="cease_contact")
     for consumer in ("classification", "collections"):
         samples = await stack.metrics(consumer)
         assert metric_value(samples, "debtflow_events_consumed_total", outcome="dead_lettered") == 0, consumer
