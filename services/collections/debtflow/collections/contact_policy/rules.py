@@ -118,6 +118,11 @@ class Situation:
     collection_consent_withdrawn: bool = False
     third_party_consent_withdrawn: bool = False
 
+    def is_plain(self) -> bool:
+        """Nothing on record but the zone: no hold, attempt, opt-out, stated time or withdrawn consent."""
+        return not (self.holds or self.attempts or self.opted_out or self.preferred_times
+                    or self.collection_consent_withdrawn or self.third_party_consent_withdrawn)
+
     def with_attempt(self, attempt: Attempt) -> Situation:
         return replace(self, attempts=(*self.attempts, attempt))
 
@@ -148,12 +153,23 @@ def decide_all(proposals: Sequence[ProposedContact], situations: Mapping[K, Situ
     list cannot exceed a cap or an interval by itself). The decisions come back in the proposals' order."""
     current = dict(situations)
     decisions: list[ContactDecision | None] = [None] * len(proposals)
+    # Most borrowers a planning run asks about have nothing on record (no hold, attempt or preference): for them
+    # the decision depends on the proposal's manner and moment and the zone alone, so it is worked out once.
+    plain: dict[tuple[Any, ...], ContactDecision] = {}
     for index in sorted(range(len(proposals)), key=lambda position: proposals[position].at):
         proposal = proposals[index]
         key = key_of(proposal)
-        decision = decisions[index] = decide_one(proposal, current[key], profile)
+        situation = current[key]
+        if situation.is_plain():
+            memo = (situation.zone.key, proposal.channel, proposal.at, proposal.party, proposal.actor,
+                    proposal.collectors, proposal.email_kind, proposal.contact_point_id is None, proposal.connected,
+                    proposal.agency)
+            decision = plain.get(memo) or plain.setdefault(memo, decide_one(proposal, situation, profile))
+        else:
+            decision = decide_one(proposal, situation, profile)
+        decisions[index] = decision
         if decision.outcome == "allowed":
-            current[key] = current[key].with_attempt(Attempt.of(proposal))
+            current[key] = situation.with_attempt(Attempt.of(proposal))
     return [decision for decision in decisions if decision is not None]
 
 

@@ -84,7 +84,7 @@ class _Known:
 
     tenants: dict[uuid.UUID, str | None]
     holds: dict[str, list[ContactHold]]             # by borrower id
-    borrowers: dict[str, list[ContactBorrower]]
+    borrowers: dict[str, list[Any]]                # rows of _CONTEXT_COLUMNS
     attempts: dict[str, list[ContactAttempt]]
 
 
@@ -111,10 +111,17 @@ async def _read_known(session: AsyncSession, proposals: Sequence[ProposedContact
     holds = await session.scalars(select(ContactHold).where(
         one_of(ContactHold.borrower_id, borrower_ids),
         or_(ContactHold.ends_at.is_(None), ContactHold.ends_at > min(moments))))
-    borrowers = await session.scalars(select(ContactBorrower).where(one_of(ContactBorrower.borrower_id, borrower_ids)))
+    # Plain rows of the columns the rules read, not ORM objects: a planning run asks about thousands at a time.
+    borrowers = await session.execute(select(*_CONTEXT_COLUMNS).where(
+        one_of(ContactBorrower.borrower_id, borrower_ids)))
     attempts = await session.scalars(select(ContactAttempt).where(
         one_of(ContactAttempt.borrower_id, borrower_ids), ContactAttempt.at >= earliest, ContactAttempt.at <= latest))
     return _Known(tenants, _by_borrower(holds), _by_borrower(borrowers), _by_borrower(attempts))
+
+
+_CONTEXT_COLUMNS = (ContactBorrower.tenant, ContactBorrower.borrower_id, ContactBorrower.timezone,
+                    ContactBorrower.opted_out_channels, ContactBorrower.preferred_times,
+                    ContactBorrower.collection_consent, ContactBorrower.third_party_consent)
 
 
 def _by_borrower(rows: Iterable[R]) -> dict[str, list[R]]:
