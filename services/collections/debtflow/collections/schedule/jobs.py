@@ -1,16 +1,17 @@
 """The dispatcher collections runs by itself: every `dispatch_interval_seconds` it carries out the due steps
 (on every replica; the claims' row locks keep two from taking one step), and once a day plans the steps of cases
-that have none."""
+that have none, after escalating the cases whose strategy's triggers fired."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import DBAPIError
 
+from debtflow.collections.cases.escalation import escalate_on_triggers
 from debtflow.collections.cases.service import escalate_to_legal
 from debtflow.collections.channels import service as channels
 from debtflow.collections.contact_policy.profiles import ContactPolicy
@@ -26,9 +27,7 @@ from debtflow.collections.schedule.service import (
     settle_without_gateway,
 )
 from debtflow.common.clock import utcnow
-from debtflow.common.logging import get_logger
-
-log = get_logger(__name__)
+from debtflow.common.web.jobs import every
 
 
 async def dispatch_due(runtime: Any, gateways: Any, *, now: datetime | None = None, limit: int = 200) -> int:
@@ -97,28 +96,36 @@ async def _release_interrupted(unit: Any, stale_before: datetime) -> None:
         .values(status="scheduled").execution_options(synchronize_session=False))
 
 
+#: Rounds of `dispatch_batch_size` steps one pass carries out at most before the next interval.
+ROUNDS_PER_PASS = 50
+
+
+@dataclass
+class _Dispatcher:
+    """One replica's dispatcher: its gateways (built once), and the day it last planned."""
+
+    gateways: Any = None
+    planned_on: date | None = None
+
+    async def run_pass(self, runtime: Any) -> dict[str, int]:
+        """Plan the day once a day, then carry out what is due in rounds until nothing is."""
+        settings = runtime.settings
+        self.gateways = self.gateways or channels.build_gateways(settings)
+        done = {"planned": 0, "escalated": 0, "claimed": 0}
+        today = utcnow().date()
+        if self.planned_on != today:
+            done["escalated"] = await escalate_on_triggers(runtime.uow, now=utcnow())
+            done["planned"] = await plan_day(runtime.uow, policy=ContactPolicy.from_settings(settings))
+            self.planned_on = today
+        for _ in range(ROUNDS_PER_PASS):  # bounded: the service's stop is looked at between passes
+            claimed = await dispatch_due(runtime, self.gateways, limit=settings.dispatch_batch_size)
+            done["claimed"] += claimed
+            if claimed < settings.dispatch_batch_size:
+                break
+        return done if any(done.values()) else {}
+
+
 async def collection_dispatcher(runtime: Any, stopping: asyncio.Event) -> None:
-    """Every interval, carry out what is due (in rounds until nothing is), and plan the day once a day."""
-    settings = runtime.settings
-    gateways = channels.build_gateways(settings)
-    planned_on = None
-    while not stopping.is_set():
-        try:
-            await asyncio.wait_for(stopping.wait(), settings.dispatch_interval_seconds)
-            return
-        except TimeoutError:
-            pass
-        try:
-            today = utcnow().date()
-            if planned_on != today:
-                planned = await plan_day(runtime.uow, policy=ContactPolicy.from_settings(settings))
-                planned_on = today
-                if planned:
-                    log.info("collection steps planned", actions=planned)
-            while await dispatch_due(runtime, gateways, limit=settings.dispatch_batch_size):
-                if stopping.is_set():
-                    return
-        except (DBAPIError, OSError) as error:
-            log.warning("collection dispatch failed; trying again later", error=repr(error)[:300])
-        except Exception as error:  # a bad row must not stop dispatching for good
-            log.error("collection dispatch failed", error=repr(error)[:300])
+    """Every `dispatch_interval_seconds`, until the service stops: the day planned once, the due steps carried out."""
+    await every("dispatch_interval_seconds", _Dispatcher().run_pass, name="collection_dispatcher",
+                what="collection dispatch")(runtime, stopping)

@@ -20,6 +20,7 @@ from debtflow.collections.cases.models import CollectionCase
 from debtflow.collections.contact_policy import service as contact_policy
 from debtflow.collections.contact_policy.profiles import ContactPolicy
 from debtflow.collections.contact_policy.rules import ContactDecision, ProposedContact
+from debtflow.collections.promises.models import PromiseToPay
 from debtflow.collections.schedule.models import PlannedAction
 from debtflow.collections.strategies.rules import CONTACT_CHANNELS, Step, Strategy
 from debtflow.collections.strategies.service import StrategyBook, strategy_book
@@ -114,6 +115,8 @@ class Claimed:
     action: PlannedAction
     case: CollectionCase
     decision: ContactDecision | None
+    #: When the debt's open promise to pay falls due (with its grace), if it has one and the strategy waits for it.
+    promise_deadline: datetime | None = None
 
 
 async def claim_due(uow: UnitOfWork, *, now: datetime, limit: int, policy: ContactPolicy) -> list[Claimed]:
@@ -128,13 +131,32 @@ async def claim_due(uow: UnitOfWork, *, now: datetime, limit: int, policy: Conta
     cases = {case.debt_id: case for case in await uow.session.scalars(
         select(CollectionCase).where(one_of(CollectionCase.debt_id, {a.debt_id for a in actions}))
         .with_for_update())}
-    contacts = [a for a in actions if a.channel in CONTACT_CHANNELS and cases[a.debt_id].status == "active"]
+    # A step waiting for a promise is not a contact now: the policy is not asked (nor its decision recorded).
+    waits = {debt_id: deadline for debt_id, deadline in (await _promise_waits(uow, actions, cases)).items()
+             if deadline > now}
+    contacts = [a for a in actions if a.channel in CONTACT_CHANNELS and cases[a.debt_id].status == "active"
+                and a.debt_id not in waits]
     proposals = [proposal_for(cases[a.debt_id], a.channel, now) for a in contacts]
     decisions = dict(zip([a.id for a in contacts], await contact_policy.decide(uow.session, proposals, policy=policy),
                          strict=True))
     await contact_policy.record(uow, proposals, [decisions[a.id] for a in contacts],
                                 action_ids=[a.id for a in contacts])
-    return [Claimed(action, cases[action.debt_id], decisions.get(action.id)) for action in actions]
+    return [Claimed(action, cases[action.debt_id], decisions.get(action.id), waits.get(action.debt_id))
+            for action in actions]
+
+
+async def _promise_waits(uow: UnitOfWork, actions: Sequence[PlannedAction],
+                         cases: dict[uuid.UUID, CollectionCase]) -> dict[uuid.UUID, datetime]:
+    """The open promises of the claimed debts whose strategy has the `promise_made` exit: the path waits for the
+    promise to fall due rather than chase a borrower who has agreed to pay (one query)."""
+    book = await strategy_book(uow.session)
+    waiting = {a.debt_id for a in actions if (strategy := book.by_code(cases[a.debt_id].strategy_code)) is not None
+               and "promise_made" in strategy.definition.exits}
+    if not waiting:
+        return {}
+    rows = await uow.session.execute(select(PromiseToPay.debt_id, PromiseToPay.deadline_at).where(
+        one_of(PromiseToPay.debt_id, waiting), PromiseToPay.status == "open"))
+    return {debt_id: deadline for debt_id, deadline in rows}
 
 
 @dataclass(frozen=True)
@@ -150,6 +172,8 @@ def settle_without_gateway(claimed: Claimed, now: datetime) -> StepResult | None
     """What a claimed action comes to before any gateway is called; None: it is to be sent."""
     if claimed.case.status != "active":
         return StepResult("cancelled", rule=f"case_{claimed.case.status}")
+    if claimed.promise_deadline is not None and claimed.promise_deadline > now:
+        return StepResult("deferred", rule="strategy.promise_made", retry_at=claimed.promise_deadline)
     decision = claimed.decision
     if decision is not None and decision.outcome == "deferred":
         return StepResult("deferred", rule=decision.rule, retry_at=decision.not_before or now + timedelta(hours=1))

@@ -86,7 +86,10 @@ class StrategyDefinition(BaseModel):
     rank: int = Field(ge=0, le=10_000, description="Strategies are tried in rank order; the first match wins.")
     segment: Segment
     steps: tuple[Step, ...] = Field(min_length=1, max_length=40)
-    exits: tuple[Exit, ...] = Field(("paid", "dispute", "hardship", "restriction", "escalation"), max_length=6)
+    exits: tuple[Exit, ...] = Field(
+        ("paid", "promise_made", "dispute", "hardship", "restriction", "escalation"), max_length=6,
+        description="What ends or holds the path: a promise holds it until the promise falls due; a dispute, "
+        "hardship or restriction stops it until lifted; paid and escalation close or hand over the case.")
     escalation: EscalationTriggers | None = None
 
     @model_validator(mode="after")
