@@ -1,5 +1,6 @@
-"""Agents on SQLite and PostgreSQL: the worklist (routed by team and skill, ordered by promise due then priority,
-only what the contact policy permits now), claims that conflict, and an outcome the contact policy refuses."""
+"""Agents on SQLite and PostgreSQL: the worklist (the cases whose strategy step is a call, a promise falling due
+or a callback; routed by team and skill, ordered by promise due then priority, only what the contact policy
+permits now), claims that conflict, and an outcome the contact policy refuses."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from debtflow.collections.channels.gateways import build_gateways
+from debtflow.collections.schedule.jobs import dispatch_due
 from debtflow.common.clock import utcnow
 from debtflow.common.events import ContactOutcomeRecorded, CostIncurred, DisputeOpened
 from support import token
@@ -24,8 +27,9 @@ async def service(shared_db_kind: str, tmp_path_factory: pytest.TempPathFactory)
         yield running
 
 
-async def _case(service: Harness, *, bucket: str = "M4", priority: str = "100.00", exposure: str = "1000.00"
+async def _case(service: Harness, *, bucket: str = "M3", priority: str = "100.00", exposure: str = "1000.00"
                 ) -> uuid.UUID:
+    """A case on intensive-call (M3, the mid team's), whose first step is an agent call."""
     debt_id = uuid.uuid4()
     await service.publish(classified(debt_id, borrower_id=f"BR-{debt_id.hex[:8]}", dpd_bucket=bucket,
                                      exposure=exposure, priority_score=priority, priority_tier="P2"))
@@ -47,6 +51,9 @@ async def test_the_worklist_puts_promises_due_first_then_priority_and_leaves_out
                                         dispute_id=uuid.uuid4(), reason_code="amount_wrong",
                                         opened_on=utcnow().date(), opened_at=utcnow()))
     await service.settled()
+    # The dispatcher queues each due call step for the collectors (not the disputed one: the policy stops it).
+    while await dispatch_due(service.runtime, build_gateways(service.runtime.settings), now=utcnow()):
+        pass
     assert (await service.client.post(f"/v1/cases/{taken}:claim", headers=other)).status_code == 200
     today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
     for debt_id, body in ((promised, {"outcome": "promise_to_pay",

@@ -13,6 +13,7 @@ from debtflow.collections.channels.gateways import build_gateways
 from debtflow.collections.channels.models import ChannelMessage
 from debtflow.collections.schedule.jobs import dispatch_due
 from debtflow.common.events import (
+    AgencyPlaced,
     CloudEvent,
     CollectionActionTaken,
     CostIncurred,
@@ -121,6 +122,20 @@ async def test_people_s_steps_are_queued_and_the_last_step_hands_the_case_to_leg
     await _dispatch_at(shared, _due(placement) + timedelta(seconds=1))
     queued, referral = await _actions(shared, debt_id)
     assert (queued["status"], referral["channel"], referral["status"]) == ("queued", "legal", "scheduled")
+    assert queued["rule"] == "agency.no_placement_rule"  # no rule takes it yet: for a supervisor to place
+
+    # With an agency and a rule, the strategy's agency step places the debt itself.
+    agency = {"code": "acme", "name": "Acme Recoveries", "max_placements": 10, "commission_schedule": {
+        "source": "Agreement acme-2026", "tiers": [{"bucket": "*", "rate_percent": "15.00"}]}}
+    for path, body in (("/v1/agencies", agency), ("/v1/placement-rules", {
+            "name": "past M6", "buckets": ["M6+"], "currency": "CNY", "agency_codes": ["acme"]})):
+        assert (await shared.client.post(path, json=body, headers=STAFF)).status_code == 201
+    placed_debt, _ = await _case(shared, "M6+")
+    [step] = await _actions(shared, placed_debt)
+    await _dispatch_at(shared, _due(step) + timedelta(seconds=1))
+    [placement] = [e.data for e in shared.emitted(AgencyPlaced) if e.data.debt_id == placed_debt]
+    assert placement.agency_code == "acme"
+    assert (await _actions(shared, placed_debt))[0]["rule"] is None
 
     await _dispatch_at(shared, _due(referral) + timedelta(seconds=1))
     case = await shared.get_json(f"/v1/cases/{debt_id}", STAFF)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,7 @@ from debtflow.collections.costs.rules import CostItem, UnitPrices
 from debtflow.collections.costs.service import record_costs
 from debtflow.collections.promises import service as promises
 from debtflow.collections.promises.models import PromiseToPay
+from debtflow.collections.schedule.models import PlannedAction
 from debtflow.common.auth import Actor, Role, normalise_identity
 from debtflow.common.db import UnitOfWork, UnitOfWorkFactory
 from debtflow.common.db.expressions import one_of
@@ -135,13 +136,19 @@ def _candidates(collector: Collector, settings: AgentSettings, now: datetime) ->
                    .where(PromiseToPay.debt_id == CollectionCase.debt_id, PromiseToPay.status == "open",
                           PromiseToPay.due_on <= today).scalar_subquery())
     claims = CaseClaim.__table__.alias("claims")
+    # A case is for people when its strategy's step now is a call (the dispatcher queued it), a promise falls due
+    # or the borrower asked to be called back; the digital steps of other cases are not a collector's to dial.
+    call_due = (select(PlannedAction.id).where(
+        PlannedAction.debt_id == CollectionCase.debt_id, PlannedAction.channel == "call",
+        PlannedAction.status == "queued").exists())
     query = (select(CollectionCase, promise_due.label("promise_due_on"), CaseAgentState.callback_at,
                     claims.c.expires_at)
              .outerjoin(CaseAgentState, CaseAgentState.debt_id == CollectionCase.debt_id)
              .outerjoin(claims, and_(claims.c.debt_id == CollectionCase.debt_id, claims.c.expires_at > now))
              .where(CollectionCase.status == "active", _routed_to(collector.team, settings),
                     or_(claims.c.collector.is_(None), claims.c.collector == collector.identity),
-                    or_(CaseAgentState.callback_at.is_(None), CaseAgentState.callback_at <= now)))
+                    or_(CaseAgentState.callback_at.is_(None), CaseAgentState.callback_at <= now),
+                    or_(call_due, promise_due.is_not(None), CaseAgentState.callback_at.is_not(None))))
     if rules.HIGH_VALUE_SKILL not in collector.skills:
         query = query.where(CollectionCase.exposure < settings.agent_high_value_exposure)
     return query.order_by(promise_due.is_(None), promise_due, CaseAgentState.callback_at.is_(None),
@@ -313,6 +320,11 @@ async def _record(uow: UnitOfWork, case: CollectionCase, request: OutcomeIn, *, 
             zone=ZoneInfo(settings.promise_timezone))
         outcome.promise_id = promise.id
     await _leave_state(uow.session, case.debt_id, request, now)
+    if request.channel == "call":  # the strategy's call step is done: the path goes on without it
+        await uow.session.execute(
+            update(PlannedAction).where(PlannedAction.debt_id == case.debt_id, PlannedAction.channel == "call",
+                                        PlannedAction.status == "queued")
+            .values(status="sent", rule=None, decided_at=now).execution_options(synchronize_session=False))
     await record_costs(uow, [_contact_cost(settings, case, request, outcome.id)], at=now)
     uow.emit(ContactOutcomeRecorded(
         debt_id=case.debt_id, borrower_id=case.borrower_id, outcome_id=outcome.id, outcome=request.outcome,

@@ -50,7 +50,8 @@ from debtflow.common.problems import Conflict, NotFound
 
 #: What classification's overdue type says about collection: nothing is overdue, or the debt is closed.
 _NOT_COLLECTED = {"current": "cured", "closed": "closed"}
-PENDING = ("scheduled", "dispatching")
+#: Steps not carried out yet: planned, being sent, or queued for a collector (a closed case needs none of them).
+PENDING = ("scheduled", "dispatching", "queued")
 
 
 async def cases_of(session: AsyncSession, debt_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, CollectionCase]:
@@ -321,7 +322,7 @@ async def escalate_to_legal(uow: UnitOfWork, *, debt_id: uuid.UUID, reason_code:
     case.status, case.escalated_at, case.escalation_reason, case.updated_at = "escalated", now, reason_code, now
     case.next_action_at = case.next_action_channel = None
     await uow.session.execute(
-        update(PlannedAction).where(PlannedAction.debt_id == debt_id, PlannedAction.status == "scheduled")
+        update(PlannedAction).where(PlannedAction.debt_id == debt_id, PlannedAction.status.in_(PENDING))
         .values(status="cancelled", rule="escalated_to_legal", decided_at=now)
         .execution_options(synchronize_session=False))
     uow.emit(

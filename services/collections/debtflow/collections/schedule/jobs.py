@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import update
 
+from debtflow.collections.agencies.service import place_case
 from debtflow.collections.cases.escalation import escalate_on_triggers
 from debtflow.collections.cases.service import escalate_to_legal
 from debtflow.collections.channels import service as channels
@@ -26,7 +28,9 @@ from debtflow.collections.schedule.service import (
     plan_day,
     settle_without_gateway,
 )
+from debtflow.common.auth import Actor
 from debtflow.common.clock import utcnow
+from debtflow.common.problems import Conflict
 from debtflow.common.web.jobs import every
 
 
@@ -51,8 +55,26 @@ async def dispatch_due(runtime: Any, gateways: Any, *, now: datetime | None = No
     results += await _send(runtime, gateways, to_send, now)
     if results:
         async with runtime.uow() as unit:
-            await finish_steps(unit, results, now=now, escalate=escalate_to_legal, policy=policy)
+            await finish_steps(unit, results, now=now, escalate=escalate_to_legal,
+                               place=partial(place_by_rules, default_days=settings.agency_default_placement_days),
+                               policy=policy)
     return len(claimed)
+
+
+#: Who places a case with an agency when its strategy's step says so.
+STRATEGY = Actor(subject="strategy", roles=frozenset())
+
+
+async def place_by_rules(uow: Any, *, debt_id: Any, now: datetime, default_days: int) -> bool:
+    """A strategy's agency step: the placement rules choose the agency (agencies/); False when none takes the
+    case (no rule, agencies full), which leaves the step for a supervisor to place by hand."""
+    try:
+        async with uow.savepoint():
+            await place_case(uow, debt_id, agency_code=None, days=None, actor=STRATEGY, now=now,
+                             default_days=default_days)
+    except Conflict:
+        return False
+    return True
 
 
 async def _send(runtime: Any, gateways: Any, items: list[Claimed], now: datetime) -> list[tuple[Claimed, StepResult]]:

@@ -196,7 +196,7 @@ def exit_for(rule: str | None, exits: Sequence[str]) -> str | None:
 
 
 async def finish_steps(uow: UnitOfWork, results: Sequence[tuple[Claimed, StepResult]], *, now: datetime,
-                       escalate: Callable[..., Any], policy: ContactPolicy) -> None:
+                       escalate: Callable[..., Any], place: Callable[..., Any], policy: ContactPolicy) -> None:
     """Second transaction: write each step's end, announce it, and plan the next step of the cases that move on
     (a suppressed step the strategy has an exit for ends the path; one it has not waits a day and is asked again)."""
     book = await strategy_book(uow.session)
@@ -223,6 +223,9 @@ async def finish_steps(uow: UnitOfWork, results: Sequence[tuple[Claimed, StepRes
         if result.outcome == "handed_over":
             await escalate(uow, debt_id=case.debt_id, reason_code="strategy_path", actor=None)
             continue
+        if action.channel == "agency" and result.outcome == "queued" and not await place(uow, debt_id=case.debt_id,
+                                                                                          now=now):
+            action.rule = "agency.no_placement_rule"  # queued for a supervisor to place by hand
         strategy = book.by_code(case.strategy_code)
         if result.outcome == "suppressed":
             exit_kind = exit_for(result.rule, strategy.definition.exits if strategy else ())
