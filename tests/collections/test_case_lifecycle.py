@@ -9,6 +9,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from debtflow.collections.schedule.models import PlannedAction
 from debtflow.common.events import (
     CollectionCaseClosed,
@@ -19,6 +21,7 @@ from debtflow.common.events import (
 )
 from debtflow.common.events.intake import BalanceSnapshot
 from support import token
+from support.agents import paid
 from support.harness import NOW, Harness, classified, registered
 
 STAFF = token("supervisor", subject="supervisor-1")
@@ -187,6 +190,22 @@ async def test_an_experiment_splits_the_champions_new_cases_between_arms(shared:
     assert {case["experiment_id"] for case in cases} == {experiment}
     assert {case["arm"] for case in cases} == {"formal-demand", "intensive-call"}
     assert all(case["strategy_code"] == case["arm"] for case in cases)
+
+    # A payment on one debt of each arm: the results count it against that arm's exposure at entry.
+    for case in cases[:1] + [c for c in cases if c["arm"] != cases[0]["arm"]][:1]:
+        await shared.publish(paid(uuid.UUID(case["debt_id"]), "250.00", borrower_id=case["borrower_id"]))
+    await shared.settled()
+    results = await shared.get_json(f"/v1/experiments/{experiment}/results", STAFF)
+    arms = {arm["strategy_code"]: arm for arm in results["arms"]}
+    assert [arm["strategy_code"] for arm in results["arms"]][0] == "formal-demand"  # the champion first
+    assert sum(arm["debts"] for arm in arms.values()) == 16
+    for arm in arms.values():
+        assert Decimal(arm["recovered"]) == Decimal("250.00")
+        assert arm["recovery_rate"]["value"] == pytest.approx(250 / (1000 * arm["debts"]))
+    [comparisons] = results["comparisons"].values()
+    assert {c["measure"] for c in comparisons} >= {"recovery rate", "cure rate"}
+    assert all(not c["significant"] and "fewer than 30" in c["statement"] for c in comparisons)
+    assert "Wilson" in results["method"]
 
     stopped = await shared.client.post(f"/v1/experiments/{experiment}:stop", headers=STAFF)
     assert stopped.status_code == 200
