@@ -209,3 +209,28 @@ async def test_an_experiment_splits_the_champions_new_cases_between_arms(shared:
 
     stopped = await shared.client.post(f"/v1/experiments/{experiment}:stop", headers=STAFF)
     assert stopped.status_code == 200
+
+
+async def test_promoting_a_challenger_takes_two_supervisors_and_gives_the_champion_its_path(shared: Harness) -> None:
+    experiment = f"m2-{uuid.uuid4().hex[:6]}"
+    body = {"id": experiment, "champion_code": "early-call",
+            "arms": [{"strategy_code": "early-call", "percent": 60}, {"strategy_code": "intensive-call", "percent": 40}]}
+    assert (await shared.client.post("/v1/experiments", json=body, headers=STAFF)).status_code == 201
+    assert (await shared.client.post(f"/v1/experiments/{experiment}:start", headers=CHECKER)).status_code == 200
+
+    path = f"/v1/experiments/{experiment}:promote"
+    asked = await shared.client.post(path, json={"strategy_code": "intensive-call"}, headers=STAFF)
+    assert (asked.status_code, asked.json()["promotion_requested_by"]) == (200, "supervisor-1")
+    again = await shared.client.post(path, json={"strategy_code": "intensive-call"}, headers=STAFF)
+    assert again.status_code == 409 and again.json()["type"].endswith("four-eyes")
+    not_an_arm = await shared.client.post(path, json={"strategy_code": "pre-legal"}, headers=CHECKER)
+    assert not_an_arm.status_code == 422
+    approved = await shared.client.post(path, json={"strategy_code": "intensive-call"}, headers=CHECKER)
+    assert (approved.status_code, approved.json()["status"]) == (200, "promoted")
+
+    in_force = {s["code"]: s for s in await shared.get_json("/v1/strategies", STAFF)}
+    champion = in_force["early-call"]
+    assert champion["version"] >= 1 and champion["status"] == "active"
+    assert champion["definition"]["segment"]["buckets"] == ["M2"]  # the champion's segment stays
+    assert [step["channel"] for step in champion["definition"]["steps"]] == [
+        step["channel"] for step in in_force["intensive-call"]["definition"]["steps"]]
