@@ -9,11 +9,24 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, Table, Uuid, insert, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from debtflow.common.db import Money, UTCDateTime, create_engine
-from debtflow.common.db.bulk import insert_returning_new, update_rows
+from debtflow.common.db.bulk import copy_rows, insert_returning_new, update_rows
 
 metadata = MetaData()
 accounts = Table(
@@ -90,3 +103,23 @@ async def test_insert_returning_new_answers_which_rows_it_inserted(engine: Async
         assert await insert_returning_new(session, accounts, [], "id") == set()
     assert len(await _rows(engine)) == len(IDS) + len(fresh)
     assert (await _rows(engine))[IDS[0]][0] == Decimal("1.00"), "an existing row is left as it was"
+
+
+async def test_copy_rows_stores_what_an_insert_would_and_commits_with_the_transaction(engine: AsyncEngine) -> None:
+    new = [{"id": uuid.uuid4(), "balance": Decimal("99999999.99") if n else None, "due_on": date(2026, 2, 28),
+            "closed": bool(n % 2), "tier": "P2", "touched_at": datetime(2026, 12, 7, 8, n, tzinfo=UTC), "spell": n}
+           for n in range(3)]
+    async with AsyncSession(engine) as session, session.begin():
+        await copy_rows(session, accounts, new)
+        assert await session.scalar(select(func.count()).select_from(accounts)) == len(IDS) + 3  # same transaction
+    rows = await _rows(engine)
+    for row in new:
+        balance, due_on, closed, _tags, tier, touched_at, spell = rows[row["id"]]
+        assert (balance, due_on, closed, tier, touched_at, spell) == (
+            row["balance"], row["due_on"], row["closed"], row["tier"], row["touched_at"], row["spell"])
+
+    async with AsyncSession(engine) as session:
+        async with session.begin():
+            await copy_rows(session, accounts, [{**new[0], "id": uuid.uuid4()}])
+            await session.rollback()
+    assert len(await _rows(engine)) == len(IDS) + 3  # rolled back with the transaction it was part of

@@ -3,6 +3,9 @@
 `insert_ignoring_duplicates` inserts rows and skips those whose key exists already (a repeat, even a
 concurrent one, simply inserts nothing), as `INSERT ... ON CONFLICT DO NOTHING` in either dialect.
 
+`copy_rows` appends new rows: PostgreSQL's COPY (several times a multi-row INSERT for thousands of rows), an
+executemany INSERT on SQLite.
+
 `update_rows` sets per-row values keyed by a column. On PostgreSQL it is a single
 `UPDATE ... FROM unnest(:a, :b, ...)`: one parameter per column, however many rows, where an executemany
 sends and plans one UPDATE per row. On SQLite it is an executemany of one prepared UPDATE,
@@ -15,11 +18,38 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Table, bindparam, text, update
+from sqlalchemy import JSON, Table, TypeDecorator, bindparam, insert, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import ColumnElement
+
+
+async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows that are new by construction (fresh ids), in the session's transaction. On PostgreSQL through
+    COPY on the session's own connection, each value bound as its column type binds it (money quantised, times
+    in UTC); elsewhere one executemany INSERT. Every row must have the same columns."""
+    if not rows:
+        return
+    dialect = session.bind.dialect
+    if dialect.name != "postgresql":
+        await session.execute(insert(table), list(rows))
+        return
+    columns = list(rows[0])
+    types = [table.c[name].type for name in columns]
+    if any(isinstance(kind, JSON) for kind in types):
+        raise TypeError("copy_rows does not encode JSON columns; use an INSERT for such a table")
+    bind = [kind.process_bind_param if isinstance(kind, TypeDecorator) else None for kind in types]
+    records = [tuple(value if process is None or value is None else process(value, dialect)
+                     for process, value in zip(bind, (row[name] for name in columns), strict=True))
+               for row in rows]
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():
+        # SQLAlchemy's asyncpg adapter begins the transaction with the first statement it runs: a COPY sent
+        # straight to the driver before any would be committed at once, outside the unit of work.
+        await connection.execute(text("SELECT 1"))
+    await driver.copy_records_to_table(table.name, columns=columns, records=records)
 
 
 async def insert_ignoring_duplicates(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:

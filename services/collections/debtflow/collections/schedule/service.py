@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from debtflow.collections.cases.models import CollectionCase
 from debtflow.collections.contact_policy import service as contact_policy
@@ -26,7 +26,7 @@ from debtflow.collections.strategies.rules import CONTACT_CHANNELS, Step, Strate
 from debtflow.collections.strategies.service import StrategyBook, strategy_book
 from debtflow.common.clock import utcnow
 from debtflow.common.db import UnitOfWork
-from debtflow.common.db.bulk import update_rows
+from debtflow.common.db.bulk import copy_rows, update_rows
 from debtflow.common.db.expressions import one_of
 from debtflow.common.events import CollectionActionTaken
 
@@ -90,7 +90,7 @@ async def plan_next_steps(uow: UnitOfWork, cases: Sequence[Any], book: StrategyB
                      "status": "scheduled", "rule": None, "attempts": 0, "created_at": now, "decided_at": None})
     if replace_pending:
         await _cancel_pending(uow, [case.debt_id for case, _, _ in planned], now, rule="replanned")
-    await uow.session.execute(insert(PlannedAction.__table__), rows)
+    await copy_rows(uow.session, PlannedAction.__table__, rows)
     return len(rows)
 
 
