@@ -4,7 +4,7 @@ contacts, keep the holds and borrower context from crm's and intake's events, re
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -88,13 +88,13 @@ class _Known:
     attempts: dict[str, list[ContactAttempt]]
 
 
-async def decide(session: AsyncSession, proposals: Sequence[ProposedContact], *,
-                 policy: ContactPolicy) -> list[ContactDecision]:
+async def decide(session: AsyncSession, proposals: Sequence[ProposedContact], *, policy: ContactPolicy,
+                 tenants: Mapping[uuid.UUID, str | None] | None = None) -> list[ContactDecision]:
     """Set-based: four queries for the whole list, then the rules in memory (`decide_all`: in time order, an
     allowed proposal counting as an attempt for the later ones)."""
     if not proposals:
         return []
-    known = await _read_known(session, proposals, policy)
+    known = await _read_known(session, proposals, policy, tenants)
 
     def key_of(proposal: ProposedContact) -> TenantKey:
         return known.tenants.get(proposal.debt_id), proposal.borrower_id
@@ -102,12 +102,14 @@ async def decide(session: AsyncSession, proposals: Sequence[ProposedContact], *,
     return decide_all(proposals, situations, key_of, policy.profile)
 
 
-async def _read_known(session: AsyncSession, proposals: Sequence[ProposedContact], policy: ContactPolicy) -> _Known:
+async def _read_known(session: AsyncSession, proposals: Sequence[ProposedContact], policy: ContactPolicy,
+                      tenants_known: Mapping[uuid.UUID, str | None] | None = None) -> _Known:
     borrower_ids = {proposal.borrower_id for proposal in proposals}
     moments = [proposal.at for proposal in proposals]
     # Attempts after a proposal's moment count too (a whole day's cap, an interval on either side).
     earliest, latest = min(moments) - policy.profile.lookback(), max(moments) + policy.profile.lookback()
-    tenants = await _tenants_of(session, proposals)
+    # The planner knows each debt's lender (it holds the cases): no need to read them again.
+    tenants = dict(tenants_known) if tenants_known is not None else await _tenants_of(session, proposals)
     holds = await session.scalars(select(ContactHold).where(
         one_of(ContactHold.borrower_id, borrower_ids),
         or_(ContactHold.ends_at.is_(None), ContactHold.ends_at > min(moments))))

@@ -76,7 +76,7 @@ async def plan_next_steps(uow: UnitOfWork, cases: Sequence[Any], book: StrategyB
         return 0
     decisions = await contact_policy.decide(uow.session, [
         proposal_for(case, step.channel, due) for case, step, due in planned if step.channel in CONTACT_CHANNELS],
-        policy=policy)
+        policy=policy, tenants={case.debt_id: case.tenant for case, _, _ in planned})
     timing = iter(decisions)
     rows = []
     for case, step, due in planned:
