@@ -32,6 +32,9 @@ REGISTERED = "debtflow.debt.registered.v1"
 CLASSIFIED = "debtflow.debt.classified.v1"
 STRATEGY = "debtflow.collection.strategy_assigned.v1"
 CASE_OPENED = "debtflow.legal.case_opened.v1"
+#: The chain a default sets off, which the scenarios count. What collections' dispatcher does with the planned
+#: steps meanwhile (action_taken, cost_incurred, agency placements) runs on its own clock and is not counted.
+CHAIN = frozenset({REGISTERED, CLASSIFIED, STRATEGY, CASE_OPENED})
 
 #: Days past due of the generated defaults, in turn; from 300 days a debt is doubtful or loss and goes to legal.
 DAYS_PAST_DUE = (10, 45, 100, 181, 300, 400)
@@ -312,14 +315,16 @@ async def actual_effects(stack: Stack, debt_ids: list[str]) -> Counter[tuple[str
     actual: Counter[tuple[str, ...]] = Counter()
     for name in service_names():
         for row in await query(databases[name], "SELECT message_key, event_type, count(*) AS n FROM outbox "
-                               "WHERE message_key = ANY($1::text[]) GROUP BY 1, 2", debt_ids):
+                               "WHERE message_key = ANY($1::text[]) AND event_type = ANY($2::text[]) GROUP BY 1, 2",
+                               debt_ids, sorted(CHAIN)):
             actual[("outbox", name, row["event_type"], row["message_key"])] += row["n"]
     for name, table, column in _ROWS_PER_DEBT:
         for row in await query(databases[name], f"SELECT {column}::text AS debt, count(*) AS n FROM {table} "
                                f"WHERE {column}::text = ANY($1::text[]) GROUP BY 1", debt_ids):
             actual[(table, row["debt"])] += row["n"]
     for row in await query(databases["crm"], "SELECT debt_id::text AS debt, event_type, count(*) AS n "
-                           "FROM timeline_entries WHERE debt_id::text = ANY($1::text[]) GROUP BY 1, 2", debt_ids):
+                           "FROM timeline_entries WHERE debt_id::text = ANY($1::text[]) "
+                           "AND event_type = ANY($2::text[]) GROUP BY 1, 2", debt_ids, sorted(CHAIN)):
         actual[("crm timeline", row["event_type"], row["debt"])] += row["n"]
     return actual
 
@@ -366,7 +371,9 @@ async def bus_view(stack: Stack, debt_ids: list[str]) -> tuple[int, int, dict[st
     for topic in stack.event_topics:
         for record in topics[topic]:
             if record.key is not None and record.key.decode() in wanted:
-                ids[json.loads(record.value)["id"]] += 1
+                event = json.loads(record.value)
+                if event["type"] in CHAIN:
+                    ids[event["id"]] += 1
     dead = {topic: len(topics[topic]) for topic in stack.dead_letter_topics if topics[topic]}
     return sum(ids.values()), sum(count - 1 for count in ids.values()), dead
 
