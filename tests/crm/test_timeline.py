@@ -127,14 +127,13 @@ def _cursor(text: str) -> str:
         pytest.param(_cursor("2026-11-27T01:00:00+00:00|99999999999999999999999"), id="id-out-of-range"),
     ],
 )
-async def test_crm_refuses_a_cursor_it_did_not_issue(database_url: str, cursor: str) -> None:
-    async with harness("crm", database_url) as service:
-        await service.publish(registered(borrower_id="BR-T4"))
-        await service.settled()
-        response = await service.client.get("/v1/borrowers/BR-T4/timeline", params={"after": cursor}, headers=STAFF)
-        assert response.status_code == 422, response.text
-        assert response.headers["content-type"].startswith("application/problem+json")
-        assert "after" in {error["field"] for error in response.json()["errors"]}
+async def test_crm_refuses_a_cursor_it_did_not_issue(shared: Harness, cursor: str) -> None:
+    await shared.publish(registered(borrower_id="BR-T4"))
+    await shared.settled()
+    response = await shared.client.get("/v1/borrowers/BR-T4/timeline", params={"after": cursor}, headers=STAFF)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "after" in {error["field"] for error in response.json()["errors"]}
 
 
 @pytest.mark.parametrize(
@@ -145,13 +144,12 @@ async def test_crm_refuses_a_cursor_it_did_not_issue(database_url: str, cursor: 
         pytest.param("BR-T5", LENDER, 403, id="lender-may-not-read"),
     ],
 )
-async def test_crm_timeline_refusals(database_url: str, borrower_id: str, headers: dict[str, str], status: int) -> None:
-    async with harness("crm", database_url) as service:
-        await service.publish(registered(borrower_id="BR-T5"))
-        await service.settled()
-        response = await service.client.get(f"/v1/borrowers/{borrower_id}/timeline", headers=headers)
-        assert response.status_code == status, response.text
-        assert response.headers["content-type"].startswith("application/problem+json")
+async def test_crm_timeline_refusals(shared: Harness, borrower_id: str, headers: dict[str, str], status: int) -> None:
+    await shared.publish(registered(borrower_id="BR-T5"))
+    await shared.settled()
+    response = await shared.client.get(f"/v1/borrowers/{borrower_id}/timeline", headers=headers)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_crm_gives_events_from_before_tenants_their_debts_tenant_in_either_order(database_url: str) -> None:

@@ -63,3 +63,36 @@ async def known_borrower(crm: Harness, borrower_id: str = "BR-1", *, tenant: str
 def business_today() -> date:
     """Today in crm's business calendar (Asia/Shanghai by default): the day crm records things on."""
     return CrmSettings().today()
+
+
+# -- contact points over the API, for BR-1 (the borrower publish_borrower registers) ------------------------------
+
+async def contact_points(crm: Harness, headers: dict[str, str] = PII_READER, **params: Any) -> list[dict[str, Any]]:
+    response = await crm.client.get("/v1/borrowers/BR-1/contact-points", headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def by_value(points: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {point["value"]: point for point in points}
+
+
+async def add_contact_point(crm: Harness, body: dict[str, Any], headers: dict[str, str] = COLLECTOR) -> Any:
+    return await crm.client.post("/v1/borrowers/BR-1/contact-points", json=body, headers=headers)
+
+
+async def added_contact_point(crm: Harness, body: dict[str, Any], headers: dict[str, str] = PII_READER) -> dict[str, Any]:
+    response = await add_contact_point(crm, body, headers)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def correct_contact_point(crm: Harness, contact_point_id: str, body: dict[str, Any],
+                 headers: dict[str, str] = PII_READER) -> Any:
+    return await crm.client.patch(f"/v1/contact-points/{contact_point_id}", json=body, headers=headers)
+
+
+async def contact_point_history(crm: Harness, contact_point_id: str, headers: dict[str, str] = PII_READER) -> list[dict[str, Any]]:
+    response = await crm.client.get(f"/v1/contact-points/{contact_point_id}/history", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]  # type: ignore[no-any-return]
