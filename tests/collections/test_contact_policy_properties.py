@@ -225,7 +225,9 @@ def _frequency_breaches(schedule: Schedule, allowed: list[ProposedContact]) -> l
                     and contact.at - timedelta(days=7) < other.at <= contact.at]
             if len(week) > 7:
                 breaches.append(f"{contact}: more than 7 call attempts in 7 days")
-            if any(other is not contact and other.connected is True and other in week for other in week):
+            # After a conversation: strictly later (two calls at one instant are not one after the other; which of
+            # them the policy saw first is the order it was asked in).
+            if any(other is not contact and other.connected is True and other.at < contact.at for other in week):
                 breaches.append(f"{contact}: a call within 7 days after a conversation")
     messages = sorted(allowed, key=lambda contact: contact.at)
     for index, contact in enumerate(messages):
