@@ -167,17 +167,14 @@ async def test_agency_setup_is_validated_and_a_forbidden_contact_is_refused(shar
     assert (placement["agency_code"], placement["schedule_version"], placement["commission_rate_percent"]) == (
         code, 2, "17.25")
     agency = token("agency", subject=f"{code}-user", agency=code)
-    # 23:30 in Shanghai, the borrower's default zone: outside the contact hours every profile has.
-    late = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
-    if late > datetime.now(UTC):
-        late -= timedelta(days=1)
-    if late < datetime.fromisoformat(placement["placed_at"]):
-        late = datetime.fromisoformat(placement["placed_at"])  # (placed after 23:30: then it is past midnight)
+    # A field visit by one collector: under profile CN (the default) a visit needs two, at any hour of any day
+    # (GB/T 45251-2025), so the report is a breach whatever time the test runs at.
+    moment = max(datetime.now(UTC), datetime.fromisoformat(placement["placed_at"]))
     reply = await shared.client.post(f"/v1/agency/placements/{placement['id']}/contacts", headers=agency, json={
-        "channel": "call", "occurred_at": late.isoformat(), "connected": True, "outcome": "refused"})
+        "channel": "field_visit", "occurred_at": moment.isoformat(), "collectors": 1, "outcome": "refused"})
     assert_problem(reply, 422, "contact-policy-breach")
     assert reply.json()["rule"]
-    day = late.date().isoformat()
+    day = moment.date().isoformat()
     performance = await shared.get_json(f"/v1/agencies/{code}/performance?from={day}&to={day}", SUPERVISOR)
     assert performance["conduct_breaches"] == 1
     again = await shared.client.post(f"/v1/cases/{debt_id}:place", json={"agency_code": code}, headers=SUPERVISOR)
