@@ -49,6 +49,7 @@ from benchkit import (
     rate,
     ratio,
     temporary_database,
+    vm_kib,
     write_report,
 )
 from sqlalchemy import func, insert, select, text
@@ -75,13 +76,7 @@ NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 
 
 def peak_rss_mib() -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return mib(int(line.split()[1]))
-    except (OSError, ValueError):
-        pass
-    return None
+    return mib(vm_kib(os.getpid(), "VmHWM"))
 
 
 def reset_peak_rss() -> None:

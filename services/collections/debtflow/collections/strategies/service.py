@@ -4,7 +4,8 @@ champion/challenger experiments (start and promotion are maker-checker too)."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -42,9 +43,14 @@ class StrategyBook:
 
     strategies: list[Strategy]
     experiments: dict[str, Experiment]
+    #: The planner looks a strategy up for every case it plans: by code, not by scanning the list.
+    index: dict[str, Strategy] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", {strategy.code: strategy for strategy in self.strategies})
 
     def by_code(self, code: str) -> Strategy | None:
-        return next((strategy for strategy in self.strategies if strategy.code == code), None)
+        return self.index.get(code)
 
     def choose(self, case: CollectionCase) -> tuple[Strategy, Experiment | None, str | None]:
         """The case's strategy, and the experiment and arm that chose it when its segment is being tested."""
@@ -133,6 +139,18 @@ def _four_eyes(maker: str, checker: Actor, *, what: str) -> None:
         raise Conflict(f"{what} was written by {maker}: another supervisor must approve it", slug="four-eyes")
 
 
+async def _cases_in_pages(session: AsyncSession, *where: Any, size: int = 5_000) -> AsyncIterator[list[CollectionCase]]:
+    """The cases matching `where`, a keyset page at a time (by debt id), so a big book is never held at once."""
+    after = None
+    while True:
+        query = select(CollectionCase).where(*where).order_by(CollectionCase.debt_id).limit(size)
+        page = list(await session.scalars(query if after is None else query.where(CollectionCase.debt_id > after)))
+        if not page:
+            return
+        yield page
+        after = page[-1].debt_id
+
+
 @dataclass(frozen=True)
 class DryRun:
     """How open cases would be assigned with a proposed version in force, against today's assignment."""
@@ -153,16 +171,12 @@ async def dry_run(session: AsyncSession, *, code: str, definition: StrategyDefin
     proposed_book = StrategyBook(sorted([*others, proposed], key=lambda s: (s.definition.rank, s.code)), {})
     now_counts: Counter[str] = Counter()
     proposed_counts: Counter[str] = Counter()
-    changed, examples, total, after = 0, [], 0, None
-    while True:
-        query = select(CollectionCase).where(CollectionCase.status == "active").order_by(CollectionCase.debt_id)
-        page = list(await session.scalars((query if after is None else query.where(
-            CollectionCase.debt_id > after)).limit(5_000)))
-        if not page:
-            break
+    changed, examples, total = 0, [], 0
+    async for page in _cases_in_pages(session, CollectionCase.status == "active"):
         for case in page:
-            current = strategy_for(book.strategies, segment_of(case)) or book.strategies[-1]
-            new = strategy_for(proposed_book.strategies, segment_of(case)) or proposed_book.strategies[-1]
+            segment = segment_of(case)
+            current = strategy_for(book.strategies, segment) or book.strategies[-1]
+            new = strategy_for(proposed_book.strategies, segment) or proposed_book.strategies[-1]
             now_counts[current.code] += 1
             proposed_counts[new.code] += 1
             if current.code != new.code:
@@ -170,7 +184,6 @@ async def dry_run(session: AsyncSession, *, code: str, definition: StrategyDefin
                 if len(examples) < 20:
                     examples.append({"debt_id": str(case.debt_id), "from": current.code, "to": new.code})
         total += len(page)
-        after = page[-1].debt_id
     return DryRun(total, dict(now_counts), dict(proposed_counts), changed, examples)
 
 
@@ -263,13 +276,7 @@ async def experiment_results(session: AsyncSession, experiment_id: str) -> tuple
     read per debt in pages of the experiment's cases."""
     experiment = await _experiment(session, experiment_id)
     outcomes: dict[str, list[DebtOutcome]] = {arm["strategy_code"]: [] for arm in experiment.arms}
-    after = None
-    while True:
-        query = (select(CollectionCase).where(CollectionCase.experiment_id == experiment_id)
-                 .order_by(CollectionCase.debt_id).limit(5_000))
-        page = list(await session.scalars(query if after is None else query.where(CollectionCase.debt_id > after)))
-        if not page:
-            break
+    async for page in _cases_in_pages(session, CollectionCase.experiment_id == experiment_id):
         ids = {case.debt_id for case in page}
         costs = dict((await session.execute(select(CollectionCost.debt_id, money_sum(CollectionCost.amount))
                                             .where(one_of(CollectionCost.debt_id, ids))
@@ -283,7 +290,6 @@ async def experiment_results(session: AsyncSession, experiment_id: str) -> tuple
                 cured=case.close_reason in ("cured", "settled"),
                 cost=Decimal(costs.get(case.debt_id) or 0), promises_made=stats.made if stats else 0,
                 promises_kept=stats.kept if stats else 0, complaints=case.complaints))
-        after = page[-1].debt_id
     arms = [arm_result(code, debts) for code, debts in outcomes.items()]
     champion = arms[0]
     comparisons = {arm.strategy_code: compare(champion, arm, outcomes[champion.strategy_code],
