@@ -18,6 +18,7 @@ from debtflow.common.events import (
     DebtSold,
     DebtUpdated,
     StrategyAssigned,
+    VulnerabilityRecorded,
 )
 from debtflow.common.events.intake import BalanceSnapshot
 from support import token
@@ -234,3 +235,16 @@ async def test_promoting_a_challenger_takes_two_supervisors_and_gives_the_champi
     assert champion["definition"]["segment"]["buckets"] == ["M2"]  # the champion's segment stays
     assert [step["channel"] for step in champion["definition"]["steps"]] == [
         step["channel"] for step in in_force["intensive-call"]["definition"]["steps"]]
+
+
+async def test_a_vulnerability_recorded_later_gives_the_open_case_the_care_strategy(shared: Harness) -> None:
+    debt_id = await _open_case(shared, "M4")
+    borrower_id = f"BR-{debt_id.hex[:8]}"
+    await shared.publish(VulnerabilityRecorded(borrower_id=borrower_id, vulnerability_id=uuid.uuid4(),
+                                               kind="bereavement", specialist_team="care", active=True,
+                                               recorded_at=NOW))
+    await shared.settled()
+    await shared.publish(classified(debt_id, borrower_id=borrower_id, dpd_bucket="M4", overdue_type="default",
+                                    as_of=NOW.date() + timedelta(days=1)))
+    await shared.settled()
+    assert (await shared.get_json(f"/v1/cases/{debt_id}", STAFF))["strategy_code"] == "vulnerable-care"

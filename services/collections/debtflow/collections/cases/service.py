@@ -223,10 +223,10 @@ async def apply_segment_facts(uow: UnitOfWork, events: list[CloudEvent[Any]]) ->
     await update_rows(uow.session, CollectionCase.__table__, "debt_id", [
         {"debt_id": f.debt_id, "product": f.product, "recovery_probability_bp": f.recovery_probability_bp}
         for f in debts.values()])
-    for facts in borrowers.values():
-        await uow.session.execute(update(CollectionCase).where(CollectionCase.borrower_id == facts.borrower_id)
-                                  .values(region=facts.region, vulnerable=facts.vulnerable)
-                                  .execution_options(synchronize_session=False))
+    # One statement for the run's borrowers, however many (intake registers them by the thousand): every case
+    # of each borrower takes the facts.
+    await update_rows(uow.session, CollectionCase.__table__, "borrower_id", [
+        {"borrower_id": f.borrower_id, "region": f.region, "vulnerable": f.vulnerable} for f in borrowers.values()])
 
 
 def _new(uow: UnitOfWork, rows: dict[Any, Any], key: Any, row: Any) -> Any:
